@@ -1,0 +1,55 @@
+# Framewise: `make run` starts the suite on SQLite, `make test` runs every test.
+# Both set up everything they need (virtualenv, packages, generated code) first.
+
+PYTHON_BOOT ?= python3
+VENV        := .venv
+PY          := $(VENV)/bin/python
+PROTOS      := $(shell find protos/framewise -name '*.proto')
+GEN_STAMP   := framewise/.generated
+VENV_STAMP  := $(VENV)/.installed
+NODE_STAMP  := node_modules/.installed
+
+.PHONY: all run test lint gen clean bench-% help
+
+all: $(GEN_STAMP)
+
+help:
+	@echo "make run            start every service on SQLite (data in ./data)"
+	@echo "make test           lint, then run every test (SQLite, and PostgreSQL when reachable)"
+	@echo "make bench-NAME     run bench/NAME.py (e.g. make bench-dataset)"
+
+$(VENV_STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Generated code is built here, never committed: protos/ is the source of truth.
+$(GEN_STAMP): $(PROTOS) $(VENV_STAMP)
+	$(PY) -m grpc_tools.protoc -Iprotos \
+		--python_out=. --pyi_out=. --grpc_python_out=. $(PROTOS)
+	for d in $$(find framewise -mindepth 1 -type d ! -name __pycache__); do touch $$d/__init__.py; done
+	touch $@
+
+gen: $(GEN_STAMP)
+
+run: $(GEN_STAMP)
+	$(VENV)/bin/framewise-all
+
+lint: $(GEN_STAMP) $(NODE_STAMP)
+	$(VENV)/bin/ruff check .
+	npx --no-install buf lint protos
+
+test: lint
+	$(PY) -m pytest -q
+
+bench-%: $(GEN_STAMP)
+	$(PY) bench/$*.py
+
+clean:
+	rm -rf $(GEN_STAMP) framewise/common framewise/dataset framewise/labeling \
+		framewise/interpolation framewise/release

@@ -1,0 +1,1 @@
+"""Framewise: the generated protobuf/gRPC code lives under this package (built by `make`)."""
