@@ -1,0 +1,1 @@
+"""Interpolation service: computes the frames between keyframes of sequence tracks."""

@@ -1,0 +1,56 @@
+"""CUBOID: position and dimensions linear, yaw on the shorter arc, quaternion by slerp."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .angles import slerp, slerp_setup, wrap_angle, wrap_delta
+from .linear import blend, piece_bases
+from .pieces import Kind, PieceTable
+
+YAW = 6
+QUAT = slice(7, 11)
+
+
+class CuboidKernel:
+    """States (N, W): [px, py, pz, dx, dy, dz, yaw] (+ [qx, qy, qz, qw] when W == 11)."""
+
+    def __init__(self, table: PieceTable, keyframes: list[np.ndarray]) -> None:
+        """keyframes: state keyframes in row order, each (7,) or (11,) float64."""
+        width = 11 if any(k.shape[0] == 11 for k in keyframes) else 7
+        stack = np.full((len(keyframes), width), np.nan)
+        for r, k in enumerate(keyframes):
+            stack[r, : k.shape[0]] = k
+        base, delta = piece_bases(table, stack)
+        interp = table.kind == Kind.INTERP
+        # Yaw: the shorter arc; the other columns of `delta` are already kf1 - kf0.
+        delta[interp, YAW] = wrap_delta(delta[interp, YAW])
+        if width == 11:
+            delta[:, QUAT] = -0.0  # quaternions are not linear: slerped below, else copied
+        extra = table.kind == Kind.EXTRAPOLATE
+        if extra.any():
+            # Position moves on at the velocity of the last two state keyframes, per unit of
+            # time (t = elapsed frames or seconds since the last keyframe).
+            prev = stack[table.kf1[extra], :3]
+            elapsed = (table.x0[extra] - table.x1[extra])[:, None]
+            delta[extra, :3] = (base[extra, :3] - prev) / elapsed
+        self.base, self.delta, self.width = base, delta, width
+        # Slerp constants for the INTERP pieces that carry quaternions, by piece id.
+        self.slerp_slot = np.full(table.start.shape[0], -1, dtype=np.int64)
+        if width == 11:
+            pieces = np.flatnonzero(interp & ~np.isnan(base[:, 7]))
+            self.slerp_slot[pieces] = np.arange(pieces.shape[0])
+            self.slerp_consts = slerp_setup(base[pieces, QUAT], stack[table.kf1[pieces], QUAT])
+
+    def evaluate(
+        self, pid: np.ndarray, t: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        out = blend(self.base, self.delta, pid, t)
+        wrap_angle(out[:, YAW])  # in place, through the column view
+        if self.width == 11:
+            slot = self.slerp_slot[pid]
+            rows = np.flatnonzero(slot >= 0)
+            if rows.size:
+                q0, q1, theta, sin_theta, lerp = (c[slot[rows]] for c in self.slerp_consts)
+                out[rows, QUAT] = slerp(q0, q1, theta, sin_theta, lerp, t[rows])
+        return out, None, None
