@@ -1,0 +1,1 @@
+"""The four Framewise services, one package each."""

@@ -1,0 +1,1 @@
+"""The dataset service: datasets, samples (frames included), label sets, collaborators."""

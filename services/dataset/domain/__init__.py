@@ -1,0 +1,1 @@
+"""Dataset domain: plain Python, no gRPC, no SQL."""

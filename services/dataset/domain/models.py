@@ -1,0 +1,141 @@
+"""The dataset service's domain objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from shared.task_types import TaskType
+
+
+class InputType(StrEnum):
+    SELECT = "select"
+    MULTISELECT = "multiselect"
+    TEXT = "text"
+    NUMBER = "number"
+    CHECKBOX = "checkbox"
+    VECTOR3 = "vector3"
+    QUATERNION = "quaternion"
+
+
+class InterpolationMode(StrEnum):
+    FRAME_INDEX = "frame-index"
+    TIMESTAMP = "timestamp"
+
+
+class Role(IntEnum):
+    """Ordered: each role can do what the ones below it can."""
+
+    VIEWER = 1
+    LABELER = 2
+    REVIEWER = 3
+    MANAGER = 4
+    ADMIN = 5
+
+
+@dataclass(frozen=True)
+class AttributeDefinition:
+    name: str
+    input_type: InputType
+    values: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    default: Any = None
+    is_mandatory: bool = False
+    is_track_level: bool = False
+
+
+@dataclass(frozen=True)
+class Category:
+    id: int
+    name: str
+    color: str = ""
+    attributes: tuple[AttributeDefinition, ...] = ()
+    keypoint_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskAttributes:
+    categories: tuple[Category, ...] = ()
+    sample_attributes: tuple[AttributeDefinition, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatasetSettings:
+    interpolation_mode: InterpolationMode = InterpolationMode.FRAME_INDEX
+    extrapolate_cuboid_position: bool = False
+
+
+@dataclass
+class Dataset:
+    id: str
+    name: str
+    owner: str
+    task_type: TaskType
+    description: str = ""
+    task_attributes: TaskAttributes = field(default_factory=TaskAttributes)
+    settings: DatasetSettings = field(default_factory=DatasetSettings)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+    revision: int = 0
+    sample_count: int = 0
+    # The service-wide revision at the time of reading.
+    read_revision: int = 0
+
+    @property
+    def etag(self) -> str:
+        return str(self.revision)
+
+
+@dataclass
+class Sample:
+    id: str
+    dataset_id: str
+    name: str
+    attributes: dict[str, Any]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    priority: int = 0
+    assigned_labeler: str = ""
+    assigned_reviewer: str = ""
+    created_by: str = ""
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+    revision: int = 0
+    frame_count: int = 1
+
+    @property
+    def etag(self) -> str:
+        return str(self.revision)
+
+
+@dataclass(frozen=True)
+class Frame:
+    index: int
+    name: str = ""
+    timestamp: float | None = None
+    url: str = ""
+
+
+@dataclass
+class LabelSet:
+    dataset_id: str
+    name: str
+    description: str = ""
+    is_default: bool = False
+    create_time: datetime | None = None
+
+
+@dataclass
+class Collaborator:
+    dataset_id: str
+    user: str
+    role: Role
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+
+
+DEFAULT_LABEL_SET = "ground-truth"

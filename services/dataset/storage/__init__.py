@@ -1,0 +1,1 @@
+"""Dataset storage: SQLAlchemy tables and the repository over them."""

@@ -1,0 +1,1 @@
+"""What every Framewise service uses: configuration, database, server bootstrap, errors."""

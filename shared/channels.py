@@ -1,0 +1,48 @@
+"""Channels for service-to-service calls: round robin, retries for UNAVAILABLE, deadlines."""
+
+from __future__ import annotations
+
+import json
+
+import grpc
+
+from shared.config import service_address
+
+DEFAULT_DEADLINE_S = 10.0
+
+# Retries with backoff for UNAVAILABLE; round_robin spreads calls over every address
+# a `dns:///` name resolves to (a headless Kubernetes Service).
+SERVICE_CONFIG = json.dumps(
+    {
+        "loadBalancingConfig": [{"round_robin": {}}],
+        "methodConfig": [
+            {
+                "name": [{}],
+                "retryPolicy": {
+                    "maxAttempts": 4,
+                    "initialBackoff": "0.1s",
+                    "maxBackoff": "2s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE"],
+                },
+            }
+        ],
+    }
+)
+
+CHANNEL_OPTIONS: list[tuple[str, object]] = [
+    ("grpc.service_config", SERVICE_CONFIG),
+    ("grpc.enable_retries", 1),
+    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+    ("grpc.max_send_message_length", 64 * 1024 * 1024),
+    ("grpc.keepalive_time_ms", 30_000),
+]
+
+
+def aio_channel(address: str) -> grpc.aio.Channel:
+    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
+
+
+def channel_to(service: str) -> grpc.aio.Channel:
+    """A channel to another Framewise service, at its configured address."""
+    return aio_channel(service_address(service))

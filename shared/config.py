@@ -1,0 +1,80 @@
+"""Configuration from `FRAMEWISE_*` environment variables, with defaults for a laptop."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SERVICES: tuple[str, ...] = ("dataset", "labeling", "interpolation", "release")
+
+DEFAULT_PORTS: dict[str, int] = {
+    "dataset": 50051,
+    "labeling": 50052,
+    "interpolation": 50053,
+    "release": 50054,
+}
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """Everything one service process needs to start."""
+
+    name: str
+    host: str
+    port: int
+    data_dir: Path
+    database_url: str
+    log_level: str
+    log_format: str
+    auto_migrate: bool
+    grace_period_s: float
+    max_message_bytes: int
+    max_connection_age_ms: int
+
+    @property
+    def listen_address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def env_prefix(service: str) -> str:
+    return f"FRAMEWISE_{service.upper()}"
+
+
+def default_database_url(service: str, data_dir: Path) -> str:
+    return f"sqlite+aiosqlite:///{(data_dir / f'{service}.db').resolve()}"
+
+
+def data_dir() -> Path:
+    return Path(_env("FRAMEWISE_DATA_DIR", "./data"))
+
+
+def service_address(service: str) -> str:
+    """Where clients reach a service: `FRAMEWISE_<SERVICE>_ADDRESS`, else its default port."""
+    default_host = _env("FRAMEWISE_HOST", "127.0.0.1")
+    port = _env(f"{env_prefix(service)}_PORT", str(DEFAULT_PORTS[service]))
+    return _env(f"{env_prefix(service)}_ADDRESS", f"{default_host}:{port}")
+
+
+def load(service: str) -> ServiceConfig:
+    """Reads the configuration of `service` from the environment."""
+    prefix = env_prefix(service)
+    directory = data_dir()
+    return ServiceConfig(
+        name=service,
+        host=_env(f"{prefix}_HOST", _env("FRAMEWISE_HOST", "127.0.0.1")),
+        port=int(_env(f"{prefix}_PORT", str(DEFAULT_PORTS[service]))),
+        data_dir=directory,
+        database_url=_env(f"{prefix}_DATABASE_URL", default_database_url(service, directory)),
+        log_level=_env("FRAMEWISE_LOG_LEVEL", "INFO").upper(),
+        log_format=_env("FRAMEWISE_LOG_FORMAT", "json"),
+        auto_migrate=_env("FRAMEWISE_AUTO_MIGRATE", "true").lower() in ("1", "true", "yes"),
+        grace_period_s=float(_env("FRAMEWISE_GRACE_PERIOD_S", "10")),
+        max_message_bytes=int(_env("FRAMEWISE_MAX_MESSAGE_BYTES", str(64 * 1024 * 1024))),
+        max_connection_age_ms=int(_env("FRAMEWISE_MAX_CONNECTION_AGE_MS", "300000")),
+    )

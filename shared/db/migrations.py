@@ -1,0 +1,76 @@
+"""Alembic, run the same way for every service, on SQLite and PostgreSQL.
+
+Each service keeps its revisions in `services/<name>/storage/migrations/versions`; its
+env.py calls `run_env` with the service's metadata.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import async_engine_from_config
+
+
+SERVICES_ROOT = Path(__file__).resolve().parents[2] / "services"
+
+
+def alembic_config(service: str, url: str) -> Config:
+    config = Config()
+    config.set_main_option(
+        "script_location", str(SERVICES_ROOT / service / "storage" / "migrations")
+    )
+    config.set_main_option("sqlalchemy.url", url)
+    config.attributes["service"] = service
+    return config
+
+
+def upgrade(service: str, url: str, revision: str = "head") -> None:
+    """Migrates a service's database (blocking; it runs its own event loop)."""
+    command.upgrade(alembic_config(service, url), revision)
+
+
+async def upgrade_async(service: str, url: str, revision: str = "head") -> None:
+    """Migrates from inside a running event loop, on a thread of its own."""
+    await asyncio.to_thread(upgrade, service, url, revision)
+
+
+def _run_migrations(connection: Connection, metadata: MetaData) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_online(metadata: MetaData) -> None:
+    url = context.config.get_main_option("sqlalchemy.url")
+    connectable = async_engine_from_config(
+        {"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
+    async with connectable.connect() as connection:
+        await connection.run_sync(_run_migrations, metadata)
+        # Alembic commits its own transaction; this covers drivers that autobegin one.
+        await connection.commit()
+    await connectable.dispose()
+
+
+def run_env(metadata: MetaData) -> None:
+    """The body of every service's alembic env.py."""
+    if context.is_offline_mode():
+        context.configure(
+            url=context.config.get_main_option("sqlalchemy.url"),
+            target_metadata=metadata,
+            literal_binds=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    asyncio.run(_run_online(metadata))

@@ -1,0 +1,28 @@
+"""The command line of one service process: `serve` (default) or `migrate`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+
+from shared import config as config_module
+from shared.config import ServiceConfig
+from shared.db.migrations import upgrade
+from shared.server import Server, run
+
+
+def main(service: str, build: Callable[[ServiceConfig], Awaitable[Server]],
+         argv: list[str] | None = None, *, has_database: bool = True) -> None:
+    parser = argparse.ArgumentParser(prog=f"framewise-{service}",
+                                     description=f"The Framewise {service} service.")
+    choices = ["serve", "migrate"] if has_database else ["serve"]
+    parser.add_argument("command", nargs="?", default="serve", choices=choices,
+                        help="serve (default), or migrate the database to the latest schema")
+    args = parser.parse_args(argv)
+    config = config_module.load(service)
+    if args.command == "migrate":
+        if config.database_url.startswith("sqlite"):
+            config.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(service, config.database_url)
+        return
+    run(build, config)

@@ -1,0 +1,117 @@
+"""The one place where errors become gRPC status codes with google.rpc details."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from shared.errors import FramewiseError, InvalidArgument
+
+log = logging.getLogger("framewise.errors")
+
+ERROR_DOMAIN = "framewise.dev"
+
+
+def to_status(error: FramewiseError) -> grpc.Status:
+    """Builds the rich status for a domain error: ErrorInfo always, BadRequest for bad input."""
+    details: list[any_pb2.Any] = []
+    info = error_details_pb2.ErrorInfo(
+        reason=error.reason, domain=ERROR_DOMAIN, metadata=error.metadata
+    )
+    packed = any_pb2.Any()
+    packed.Pack(info)
+    details.append(packed)
+    if isinstance(error, InvalidArgument):
+        bad_request = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(
+                    field=v.field, description=v.description
+                )
+                for v in error.violations
+            ]
+        )
+        packed = any_pb2.Any()
+        packed.Pack(bad_request)
+        details.append(packed)
+    status = status_pb2.Status(
+        code=getattr(code_pb2, error.code), message=error.message, details=details
+    )
+    return rpc_status.to_status(status)
+
+
+def internal_status(method: str) -> grpc.Status:
+    """An unexpected failure: INTERNAL with no Python detail leaking to the client."""
+    status = status_pb2.Status(
+        code=code_pb2.INTERNAL, message=f"internal error in {method}; see the server log"
+    )
+    return rpc_status.to_status(status)
+
+
+async def _abort(context: grpc.aio.ServicerContext, exc: BaseException, method: str) -> None:
+    if isinstance(exc, FramewiseError):
+        await context.abort_with_status(to_status(exc))
+    log.exception("unexpected error in %s", method, exc_info=exc)
+    await context.abort_with_status(internal_status(method))
+
+
+def _is_abort(exc: BaseException) -> bool:
+    # context.abort raises AbortError; let it (and cancellation) through untouched.
+    return isinstance(exc, grpc.aio.AbortError)
+
+
+def _wrap_unary(behavior: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Any]:
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await behavior(request, context)
+        except Exception as exc:
+            if _is_abort(exc):
+                raise
+            await _abort(context, exc, method)
+
+    return wrapper
+
+
+def _wrap_stream(behavior: Callable[..., AsyncIterator[Any]], method: str) -> Callable[..., Any]:
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        try:
+            async for item in behavior(request, context):
+                yield item
+        except Exception as exc:
+            if _is_abort(exc):
+                raise
+            await _abort(context, exc, method)
+
+    return wrapper
+
+
+class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
+    """Turns every exception a handler raises into a canonical status, never UNKNOWN."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        method = handler_call_details.method
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                _wrap_unary(handler.unary_unary, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                _wrap_stream(handler.unary_stream, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler

@@ -1,0 +1,107 @@
+"""The gRPC server every service runs: health, reflection, error mapping, graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from shared import logs
+from shared.config import ServiceConfig
+from shared.grpc_errors import ErrorMappingInterceptor
+
+log = logging.getLogger("framewise.server")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One gRPC service to serve: its full name and how to add its servicer."""
+
+    full_name: str
+    add: Callable[[grpc.aio.Server], None]
+
+
+@dataclass
+class Server:
+    """A service's gRPC server and what must be closed after it stops."""
+
+    config: ServiceConfig
+    registrations: list[Registration]
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    port: int = 0
+    _server: grpc.aio.Server | None = None
+    _health: health.aio.HealthServicer | None = None
+
+    async def start(self) -> int:
+        """Binds and starts; returns the port (useful with port 0 in tests)."""
+        options: list[tuple[str, Any]] = [
+            ("grpc.max_receive_message_length", self.config.max_message_bytes),
+            ("grpc.max_send_message_length", self.config.max_message_bytes),
+            # Clients re-resolve and find new replicas when old connections age out.
+            ("grpc.max_connection_age_ms", self.config.max_connection_age_ms),
+            ("grpc.max_connection_age_grace_ms", 30_000),
+            ("grpc.so_reuseport", 0),
+        ]
+        server = grpc.aio.server(interceptors=[ErrorMappingInterceptor()], options=options)
+        for registration in self.registrations:
+            registration.add(server)
+        self._health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        names = [r.full_name for r in self.registrations]
+        reflection.enable_server_reflection(
+            [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+             reflection.SERVICE_NAME],
+            server,
+        )
+        self.port = server.add_insecure_port(self.config.listen_address)
+        if self.port == 0:
+            raise RuntimeError(f"cannot bind {self.config.listen_address}")
+        await server.start()
+        for name in ["", *names]:
+            await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self._server = server
+        log.info("%s listening on %s:%d", self.config.name, self.config.host, self.port,
+                 extra={"address": f"{self.config.host}:{self.port}"})
+        return self.port
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Readiness goes NOT_SERVING, in-flight calls get `grace` seconds, then cleanup."""
+        if self._server is None:
+            return
+        if self._health is not None:
+            await self._health.enter_graceful_shutdown()
+        await self._server.stop(self.config.grace_period_s if grace is None else grace)
+        self._server = None
+        for callback in reversed(self.on_stop):
+            await callback()
+
+    async def wait(self) -> None:
+        if self._server is not None:
+            await self._server.wait_for_termination()
+
+
+async def _serve(
+    build: Callable[[ServiceConfig], Awaitable[Server]], config: ServiceConfig
+) -> None:
+    server = await build(config)
+    await server.start()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+    log.info("%s shutting down", config.name)
+    await server.stop()
+
+
+def run(build: Callable[[ServiceConfig], Awaitable[Server]], config: ServiceConfig) -> None:
+    """Entry point of a service process: serve until SIGTERM or SIGINT."""
+    logs.configure(config.name, config.log_level, config.log_format)
+    asyncio.run(_serve(build, config))

@@ -1,0 +1,1 @@
+"""Test support: databases, running services, error assertions."""

@@ -1,0 +1,40 @@
+"""Start real services on ephemeral ports inside the test's event loop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import grpc
+
+from shared import config as config_module
+from shared.channels import aio_channel
+from shared.config import ServiceConfig
+from shared.server import Server
+
+
+def test_config(service: str, database_url: str, data_dir: Path) -> ServiceConfig:
+    return replace(
+        config_module.load(service),
+        host="127.0.0.1",
+        port=0,
+        data_dir=data_dir,
+        database_url=database_url,
+        grace_period_s=1.0,
+    )
+
+
+@asynccontextmanager
+async def running(build: Callable[[ServiceConfig], Awaitable[Server]],
+                  config: ServiceConfig) -> AsyncIterator[tuple[Server, grpc.aio.Channel]]:
+    """Starts a service; yields it with a channel to it; stops both afterwards."""
+    server = await build(config)
+    port = await server.start()
+    channel = aio_channel(f"127.0.0.1:{port}")
+    try:
+        yield server, channel
+    finally:
+        await channel.close()
+        await server.stop(0.5)
