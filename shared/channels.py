@@ -6,7 +6,7 @@ import json
 
 import grpc
 
-from shared.config import service_address
+from shared.config import ServiceConfig
 
 DEFAULT_DEADLINE_S = 10.0
 
@@ -43,6 +43,6 @@ def aio_channel(address: str) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
 
 
-def channel_to(service: str) -> grpc.aio.Channel:
-    """A channel to another Framewise service, at its configured address."""
-    return aio_channel(service_address(service))
+def channel_to(config: ServiceConfig, service: str) -> grpc.aio.Channel:
+    """A channel from the service of `config` to another Framewise service."""
+    return aio_channel(config.peer(service))

@@ -36,10 +36,15 @@ class ServiceConfig:
     grace_period_s: float
     max_message_bytes: int
     max_connection_age_ms: int
+    # Where the other services are: name -> address (`FRAMEWISE_<SERVICE>_ADDRESS`).
+    peers: dict[str, str]
 
     @property
     def listen_address(self) -> str:
         return f"{self.host}:{self.port}"
+
+    def peer(self, service: str) -> str:
+        return self.peers[service]
 
 
 def env_prefix(service: str) -> str:
@@ -77,4 +82,5 @@ def load(service: str) -> ServiceConfig:
         grace_period_s=float(_env("FRAMEWISE_GRACE_PERIOD_S", "10")),
         max_message_bytes=int(_env("FRAMEWISE_MAX_MESSAGE_BYTES", str(64 * 1024 * 1024))),
         max_connection_age_ms=int(_env("FRAMEWISE_MAX_CONNECTION_AGE_MS", "300000")),
+        peers={other: service_address(other) for other in SERVICES},
     )

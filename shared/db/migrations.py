@@ -15,7 +15,6 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-
 SERVICES_ROOT = Path(__file__).resolve().parents[2] / "services"
 
 

@@ -15,21 +15,28 @@ from shared.config import ServiceConfig
 from shared.server import Server
 
 
-def test_config(service: str, database_url: str, data_dir: Path) -> ServiceConfig:
+def test_config(service: str, database_url: str, data_dir: Path,
+                peers: dict[str, str] | None = None) -> ServiceConfig:
+    """A service's config for tests: port 0, its own database, and where its peers run."""
+    base = config_module.load(service)
     return replace(
-        config_module.load(service),
+        base,
         host="127.0.0.1",
         port=0,
         data_dir=data_dir,
         database_url=database_url,
         grace_period_s=1.0,
+        peers={**base.peers, **(peers or {})},
     )
 
 
 @asynccontextmanager
 async def running(build: Callable[[ServiceConfig], Awaitable[Server]],
                   config: ServiceConfig) -> AsyncIterator[tuple[Server, grpc.aio.Channel]]:
-    """Starts a service; yields it with a channel to it; stops both afterwards."""
+    """Starts a service; yields it with a channel to it; stops both afterwards.
+
+    The server's address is `f"127.0.0.1:{server.port}"`, to pass as a peer to others.
+    """
     server = await build(config)
     port = await server.start()
     channel = aio_channel(f"127.0.0.1:{port}")
