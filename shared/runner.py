@@ -1,0 +1,103 @@
+"""`framewise-all`: runs every service of the suite, each in its own process.
+
+Each service gets its own port and database (SQLite files under FRAMEWISE_DATA_DIR by
+default); the runner waits until each answers its health check, prints where it
+listens, and on Ctrl-C (or SIGTERM) stops them all gracefully.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from shared import config as config_module
+from shared.config import SERVICES, service_address
+
+STARTUP_TIMEOUT_S = 60.0
+
+
+def available_services() -> list[str]:
+    """The services whose code is present, in dependency order."""
+    root = Path(__file__).resolve().parents[1] / "services"
+    return [s for s in SERVICES if (root / s / "app.py").is_file()]
+
+
+def _wait_serving(address: str, process: subprocess.Popen[bytes], deadline: float) -> bool:
+    with grpc.insecure_channel(address) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                return False
+            try:
+                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return True
+            except grpc.RpcError:
+                time.sleep(0.2)
+    return False
+
+
+def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for name, process in processes.items():
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            print(f"{name} did not stop in time; killing it", file=sys.stderr)
+            process.kill()
+
+
+def main() -> None:
+    data_dir = config_module.data_dir().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "FRAMEWISE_DATA_DIR": str(data_dir)}
+    env.setdefault("FRAMEWISE_LOG_FORMAT", "text")
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    stopping = False
+
+    def request_stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        for name in available_services():
+            processes[name] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}.main"], env=env,
+                cwd=Path(__file__).resolve().parents[1],
+            )
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        for name, process in processes.items():
+            address = service_address(name)
+            if not _wait_serving(address, process, deadline):
+                print(f"{name} failed to start (see its log above)", file=sys.stderr)
+                stopping = True
+                break
+            print(f"framewise {name:<13} listening on {address}", flush=True)
+        if not stopping:
+            print(f"data in {data_dir}; press Ctrl-C to stop", flush=True)
+        while not stopping:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    print(f"{name} exited with code {process.returncode}", file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        _stop(processes)
+        print("framewise stopped", flush=True)
+    failed = any(p.returncode not in (0, -signal.SIGTERM) for p in processes.values())
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
