@@ -7,6 +7,7 @@ env.py calls `run_env` with the service's metadata.
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 from alembic import command, context
@@ -28,9 +29,15 @@ def alembic_config(service: str, url: str) -> Config:
     return config
 
 
+# Alembic keeps its running context in module globals: one migration at a time per process
+# (tests and benchmarks start several services in one process).
+_ALEMBIC_LOCK = threading.Lock()
+
+
 def upgrade(service: str, url: str, revision: str = "head") -> None:
     """Migrates a service's database (blocking; it runs its own event loop)."""
-    command.upgrade(alembic_config(service, url), revision)
+    with _ALEMBIC_LOCK:
+        command.upgrade(alembic_config(service, url), revision)
 
 
 async def upgrade_async(service: str, url: str, revision: str = "head") -> None:

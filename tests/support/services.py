@@ -30,6 +30,10 @@ def test_config(service: str, database_url: str, data_dir: Path,
     )
 
 
+# Not a test, although its name starts with "test_".
+test_config.__test__ = False  # type: ignore[attr-defined]
+
+
 @asynccontextmanager
 async def running(build: Callable[[ServiceConfig], Awaitable[Server]],
                   config: ServiceConfig) -> AsyncIterator[tuple[Server, grpc.aio.Channel]]:
