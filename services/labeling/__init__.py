@@ -1,0 +1,1 @@
+"""The labeling service: labels with revisions, track ids and sequence holds."""

@@ -1,0 +1,1 @@
+"""The labeling domain: plain Python, no gRPC, no SQL."""

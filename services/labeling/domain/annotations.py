@@ -1,0 +1,134 @@
+"""One annotation's shape: ids, category, geometry, attributes.
+
+Each check takes the annotation, the dataset and the JSON path of the annotation, and
+adds a violation per bad field.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from services.labeling.domain.attributes import check_attributes, is_int, is_number
+from services.labeling.domain.formats import MAX_POINTS
+from services.labeling.domain.models import Category, DatasetInfo
+from shared.errors import Violations
+
+# Points a geometry type takes: (minimum, exact) — exact None means "at least minimum".
+POINT_COUNTS: dict[str, tuple[int, int | None]] = {
+    "bbox": (2, 2),
+    "point": (1, 1),
+    "polygon": (3, None),
+    "polyline": (2, None),
+    "keypoints": (1, None),
+}
+QUATERNION_TOLERANCE = 1e-3
+
+
+def check_category(violations: Violations, annotation: dict[str, Any], dataset: DatasetInfo,
+                   path: str) -> Category | None:
+    category_id = annotation.get("category_id")
+    if not is_int(category_id):
+        violations.add(f"{path}.category_id", "required: an integer")
+        return None
+    category = dataset.categories.get(category_id)
+    if category is None:
+        violations.add(f"{path}.category_id", f"no category {category_id} in the dataset")
+    return category
+
+
+def check_id(violations: Violations, annotation: dict[str, Any], path: str, *,
+             minimum: int | None = None) -> None:
+    value = annotation.get("id")
+    if not is_int(value):
+        violations.add(f"{path}.id", "required: an integer")
+    elif minimum is not None and value < minimum:
+        violations.add(f"{path}.id", f"must be >= {minimum}")
+
+
+def _check_points(violations: Violations, points: Any, kind: str, dims: int,
+                  category: Category | None, path: str) -> None:
+    if not isinstance(points, list):
+        violations.add(path, f"required: a list of [{'x, y' if dims == 2 else 'x, y, z'}]")
+        return
+    if len(points) > MAX_POINTS:
+        violations.add(path, f"more than {MAX_POINTS} points")
+        return
+    minimum, exact = POINT_COUNTS[kind]
+    if kind == "keypoints" and category is not None and category.keypoint_names:
+        exact = len(category.keypoint_names)
+    if exact is not None and len(points) != exact:
+        violations.add(path, f"a {kind} has exactly {exact} points, got {len(points)}")
+    elif len(points) < minimum:
+        violations.add(path, f"a {kind} has at least {minimum} points, got {len(points)}")
+    for i, point in enumerate(points):
+        if not (isinstance(point, list) and len(point) == dims and all(map(is_number, point))):
+            violations.add(f"{path}[{i}]", f"must be a list of {dims} finite numbers")
+            return  # one is enough: the rest is likely the same mistake
+
+
+def check_vector(violations: Violations, annotation: dict[str, Any], dataset: DatasetInfo,
+                 geometries: frozenset[str], dims: int, path: str, *, mandatory: bool) -> None:
+    """An image (dims 2) or point-cloud (dims 3) vector annotation with geometry."""
+    check_id(violations, annotation, path)
+    category = check_category(violations, annotation, dataset, path)
+    kind = annotation.get("type")
+    if kind not in geometries:
+        violations.add(f"{path}.type", f"must be one of {sorted(geometries)}")
+    else:
+        _check_points(violations, annotation.get("points"), kind, dims, category,
+                      f"{path}.points")
+        if kind == "keypoints" and "visibility" in annotation:
+            visibility = annotation["visibility"]
+            points = annotation.get("points")
+            if not isinstance(visibility, list) or not all(map(is_int, visibility)):
+                violations.add(f"{path}.visibility", "must be a list of integers")
+            elif isinstance(points, list) and len(visibility) != len(points):
+                violations.add(f"{path}.visibility", "needs one value per point")
+    if category is not None:
+        check_attributes(violations, annotation.get("attributes"), category.attributes,
+                         f"{path}.attributes", mandatory=mandatory)
+
+
+def _check_xyz(violations: Violations, value: Any, path: str, *, positive: bool = False) -> None:
+    if not isinstance(value, dict) or any(not is_number(value.get(k)) for k in "xyz"):
+        violations.add(path, "required: an object with finite numbers x, y, z")
+    elif positive and any(value[k] <= 0 for k in "xyz"):
+        violations.add(path, "x, y and z must be > 0")
+
+
+def check_cuboid(violations: Violations, annotation: dict[str, Any], dataset: DatasetInfo,
+                 path: str, *, mandatory: bool) -> None:
+    check_id(violations, annotation, path)
+    category = check_category(violations, annotation, dataset, path)
+    if annotation.get("type") != "cuboid":
+        violations.add(f"{path}.type", "must be 'cuboid'")
+    _check_xyz(violations, annotation.get("position"), f"{path}.position")
+    _check_xyz(violations, annotation.get("dimensions"), f"{path}.dimensions", positive=True)
+    yaw = annotation.get("yaw")
+    if not is_number(yaw) or not -math.pi <= yaw <= math.pi:
+        violations.add(f"{path}.yaw", "required: radians in [-pi, pi]")
+    rotation = annotation.get("rotation")
+    if rotation is not None:
+        keys = ("qx", "qy", "qz", "qw")
+        if not isinstance(rotation, dict) or any(not is_number(rotation.get(k)) for k in keys):
+            violations.add(f"{path}.rotation", "must be an object with numbers qx, qy, qz, qw")
+        elif abs(math.sqrt(sum(rotation[k] ** 2 for k in keys)) - 1) > QUATERNION_TOLERANCE:
+            violations.add(f"{path}.rotation", "must be a unit quaternion")
+    if category is not None:
+        check_attributes(violations, annotation.get("attributes"), category.attributes,
+                         f"{path}.attributes", mandatory=mandatory)
+
+
+def check_segment(violations: Violations, annotation: dict[str, Any], dataset: DatasetInfo,
+                  path: str) -> None:
+    """An entry of a segmentation label's annotation list (the ids in the bitmap)."""
+    check_id(violations, annotation, path, minimum=1)
+    category = check_category(violations, annotation, dataset, path)
+    if "track_id" in annotation and not (
+        is_int(annotation["track_id"]) and annotation["track_id"] >= 1
+    ):
+        violations.add(f"{path}.track_id", "must be an integer >= 1")
+    if category is not None:
+        check_attributes(violations, annotation.get("attributes"), category.attributes,
+                         f"{path}.attributes", mandatory=True)

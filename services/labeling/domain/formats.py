@@ -1,0 +1,92 @@
+"""The label JSON formats (`Label.attributes_json`), fixed: other services read them.
+
+Every violation of these shapes is INVALID_ARGUMENT naming the JSON path inside
+`label.attributes_json`, e.g. `label.attributes_json.frames[12].annotations[3].points`.
+Unknown keys are kept as they are, except where stated.
+
+Image vector labels (task types `bboxes`, `vector`, `keypoints`)::
+
+    {"format_version": "0.1",
+     "annotations": [{"id": int, "category_id": int,
+                      "type": "bbox" | "polygon" | "polyline" | "point" | "keypoints",
+                      "points": [[x, y], ...],
+                      "visibility": [int, ...],     # keypoints only, optional
+                      "attributes": {...}}],
+     "image_attributes": {...}}                    # optional
+
+  A bbox has exactly 2 points `[[x0, y0], [x1, y1]]`, a point 1, a polygon at least 3,
+  a polyline at least 2; keypoints have as many points as the category has
+  `keypoint_names` (when it names them). The types allowed are those of the task type
+  (`shared.task_types.spec(t).geometries`). Annotation ids are unique in a label.
+
+Segmentation bitmap labels (`segmentation-bitmap`, `segmentation-bitmap-highres`)::
+
+    {"format_version": "0.1",
+     "segmentation_bitmap": {"url": str},           # required once there are annotations
+     "annotations": [{"id": int >= 1, "category_id": int, "attributes": {...}}],
+     "image_attributes": {...}}
+
+Point-cloud labels::
+
+    pointcloud-cuboid:
+    {"format_version": "0.2",
+     "annotations": [{"id", "category_id", "type": "cuboid",
+                      "position": {"x", "y", "z"},
+                      "dimensions": {"x", "y", "z"},     # each > 0
+                      "yaw": float,                      # radians in [-pi, pi]
+                      "rotation": {"qx", "qy", "qz", "qw"},  # optional, unit quaternion
+                      "attributes": {...}}]}
+    pointcloud-vector: annotations of type polygon / polyline / point with
+                       "points": [[x, y, z], ...]
+    pointcloud-segmentation:
+    {"annotations": [{"id" >= 1, "category_id", "attributes"}],
+     "point_annotations": [int, ...]}   # per point: 0 (none) or an annotation id
+
+Sequence labels (every `*-sequence` task type)::
+
+    {"format_version": "0.2",
+     "frames": [{"timestamp": ...,                  # optional
+                 "annotations": [<as above> + "track_id": int >= 1, "is_keyframe": bool],
+                 "image_attributes": {...}}]}        # optional
+
+  Frame i is the sample's frame i; there are at most as many frames as the sample has.
+  Vector and cuboid sequences store keyframes only: annotations whose `is_keyframe` is
+  not true are dropped on save (tools that write every frame are accepted; the frames
+  between keyframes are computed by interpolation), and the stored label has exactly
+  one frame entry per sample frame. A remove-keyframe (the object is absent from this
+  frame up to its next keyframe) is written
+
+    {"track_id": N, "category_id": C, "type": <the track's type>,
+     "is_keyframe": true, "removed": true}
+
+  with no geometry and no attributes. A track keeps its category and type on every
+  keyframe; track ids are unique within a frame; track-level attributes have one
+  value per track. Segmentation sequences are frames of segmentation labels (bitmap,
+  or point annotations), kept whole; their annotations may carry a `track_id`.
+
+Multi-sensor labels (`multisensor-sequence`)::
+
+    {"sensors": [{"name": str, "task_type": str,
+                  "attributes": <a sequence label of that sensor's task type>}]}
+
+  Sensor names and task types are those of the sample's sensors; a label may hold a
+  subset of them.
+
+Attributes: an annotation's `attributes` are checked against its category's attribute
+definitions, `image_attributes` against the dataset's sample attributes: select values,
+multiselect lists, number min/max, checkbox booleans, text, vector3 / quaternion lists
+of 3 / 4 numbers. Unknown names are rejected. Mandatory attributes must be present on
+every annotation that carries geometry (state keyframes in sequences) and, for
+single-frame labels, in `image_attributes`.
+"""
+
+from __future__ import annotations
+
+IMAGE_FORMAT_VERSION = "0.1"
+SEQUENCE_FORMAT_VERSION = "0.2"
+CUBOID_FORMAT_VERSION = "0.2"
+
+# Limits that keep one save's validation bounded.
+MAX_ANNOTATIONS_PER_FRAME = 10_000
+MAX_POINTS = 100_000
+MAX_VIOLATIONS = 100

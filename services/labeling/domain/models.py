@@ -1,0 +1,135 @@
+"""The labeling service's domain objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from shared.task_types import TaskType
+
+DEFAULT_LABEL_SET = "ground-truth"
+
+
+class LabelStatus(StrEnum):
+    UNLABELED = "unlabeled"
+    LABELING_IN_PROGRESS = "labeling-in-progress"
+    LABELED = "labeled"
+    REVIEWING_IN_PROGRESS = "reviewing-in-progress"
+    REVIEWED = "reviewed"
+    REJECTED = "rejected"
+    PRELABELED = "prelabeled"
+    SKIPPED = "skipped"
+    VERIFIED = "verified"
+
+
+# Statuses that record a reviewer's verdict: setting one stamps reviewed_by/at.
+REVIEW_STATUSES = frozenset({LabelStatus.REVIEWED, LabelStatus.REJECTED, LabelStatus.VERIFIED})
+# A sample whose label has one of these still needs a labeler (ClaimNextSample).
+OPEN_STATUSES = frozenset({LabelStatus.UNLABELED})
+
+
+class InputType(StrEnum):
+    SELECT = "select"
+    MULTISELECT = "multiselect"
+    TEXT = "text"
+    NUMBER = "number"
+    CHECKBOX = "checkbox"
+    VECTOR3 = "vector3"
+    QUATERNION = "quaternion"
+
+
+@dataclass(frozen=True)
+class AttributeDefinition:
+    name: str
+    input_type: InputType
+    values: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    is_mandatory: bool = False
+    is_track_level: bool = False
+
+
+@dataclass(frozen=True)
+class Category:
+    id: int
+    name: str
+    attributes: dict[str, AttributeDefinition] = field(default_factory=dict)
+    keypoint_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What the labeling service needs of a dataset (read from the dataset service)."""
+
+    id: str
+    task_type: TaskType
+    categories: dict[int, Category] = field(default_factory=dict)
+    sample_attributes: dict[str, AttributeDefinition] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sensor:
+    name: str
+    task_type: TaskType
+    frame_count: int
+
+
+@dataclass(frozen=True)
+class SampleInfo:
+    """What the labeling service needs of a sample (read from the dataset service)."""
+
+    id: str
+    dataset_id: str
+    frame_count: int
+    priority: int = 0
+    assigned_labeler: str = ""
+    sensors: tuple[Sensor, ...] = ()
+
+
+@dataclass
+class Label:
+    """One state of a label: the current one, or an older revision."""
+
+    sample_id: str
+    label_set: str
+    dataset_id: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+    status: LabelStatus = LabelStatus.LABELED
+    score: float | None = None
+    created_by: str = ""
+    create_time: datetime | None = None
+    updated_by: str = ""
+    update_time: datetime | None = None
+    reviewed_by: str = ""
+    review_time: datetime | None = None
+    revision: int = 0
+    deleted: bool = False
+    # Highest track id the label uses (0 when none): AllocateTrackIds starts above it.
+    max_track_id: int = 0
+
+    @property
+    def etag(self) -> str:
+        return str(self.revision) if self.revision else ""
+
+
+@dataclass(frozen=True)
+class LabelDraft:
+    """What a client sends to SaveLabel, before validation."""
+
+    sample_id: str
+    label_set: str
+    attributes: dict[str, Any]
+    status: LabelStatus | None
+    score: float | None
+    etag: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    sample_id: str
+    label_set: str
+    labeler: str = ""
+    dataset_id: str = ""
+    assign_time: datetime | None = None

@@ -1,0 +1,1 @@
+"""Labeling storage: SQLAlchemy tables and the repository over them."""

@@ -1,0 +1,183 @@
+"""Queries of the labeling service, inside a transaction the caller owns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.labeling.domain.models import OPEN_STATUSES, Assignment, Label, LabelStatus
+from services.labeling.storage import codec
+from services.labeling.storage.tables import HoldRow, LabelRow, RevisionCounter, TrackCounterRow
+from shared.db.revisions import current_revision, next_revision
+
+_CURRENT = LabelRow.superseded_revision.is_(None)
+_NO_SYNC = {"synchronize_session": False}
+
+
+class Conflict(Exception):
+    """Another transaction changed the row first (lost a race on a unique key or a CAS)."""
+
+
+def _visible_at(revision: int) -> ColumnElement[bool]:
+    """Label rows valid at `revision`."""
+    return and_(
+        LabelRow.revision <= revision,
+        or_(LabelRow.superseded_revision.is_(None), LabelRow.superseded_revision > revision),
+    )
+
+
+def _key(sample_id: str, label_set: str) -> ColumnElement[bool]:
+    return and_(LabelRow.sample_id == sample_id, LabelRow.label_set == label_set)
+
+
+class LabelRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # revisions
+    async def next_revision(self) -> int:
+        return await next_revision(self.session, RevisionCounter)
+
+    async def current_revision(self) -> int:
+        return await current_revision(self.session, RevisionCounter)
+
+    # labels
+    async def current_label(self, sample_id: str, label_set: str) -> Label | None:
+        """The current row, a deletion marker included."""
+        query = select(LabelRow).where(_key(sample_id, label_set), _CURRENT)
+        row = (await self.session.execute(query)).scalar_one_or_none()
+        return None if row is None else codec.label_from_row(row)
+
+    async def label_at(self, sample_id: str, label_set: str, revision: int) -> Label | None:
+        query = select(LabelRow).where(_key(sample_id, label_set), _visible_at(revision))
+        row = (await self.session.execute(query)).scalar_one_or_none()
+        return None if row is None else codec.label_from_row(row)
+
+    async def append_label(self, label: Label, previous_revision: int | None) -> None:
+        """Makes `label` the current state; Conflict if `previous_revision` is not current.
+
+        Compare-and-swap: the previous row is superseded only if it is still current, so a
+        write that raced with this one is detected instead of overwritten.
+        """
+        if previous_revision is not None:
+            result = await self.session.execute(
+                update(LabelRow)
+                .where(_key(label.sample_id, label.label_set),
+                       LabelRow.revision == previous_revision, _CURRENT)
+                .values(superseded_revision=label.revision)
+                .execution_options(**_NO_SYNC)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise Conflict()
+        try:
+            await self.session.execute(insert(LabelRow).values(**codec.label_to_row_values(label)))
+        except IntegrityError as exc:
+            raise Conflict() from exc
+
+    async def list_current(self, dataset_id: str, label_set: str, status: LabelStatus | None,
+                           after: str, limit: int) -> list[Label]:
+        query = select(LabelRow).where(
+            LabelRow.dataset_id == dataset_id, LabelRow.label_set == label_set, _CURRENT,
+            LabelRow.deleted.is_(False), LabelRow.sample_id > after,
+        )
+        if status is not None:
+            query = query.where(LabelRow.status == status.value)
+        rows = await self.session.execute(query.order_by(LabelRow.sample_id).limit(limit))
+        return [codec.label_from_row(r) for r in rows.scalars()]
+
+    async def list_as_of(self, dataset_id: str, label_set: str, revision: int, after: str,
+                         limit: int) -> list[Label]:
+        query = (
+            select(LabelRow)
+            .where(LabelRow.dataset_id == dataset_id, LabelRow.label_set == label_set,
+                   _visible_at(revision), LabelRow.deleted.is_(False),
+                   LabelRow.sample_id > after)
+            .order_by(LabelRow.sample_id)
+            .limit(limit)
+        )
+        return [codec.label_from_row(r) for r in (await self.session.execute(query)).scalars()]
+
+    async def list_revisions(self, sample_id: str, label_set: str, before: int,
+                             limit: int) -> list[Label]:
+        query = select(LabelRow).where(_key(sample_id, label_set))
+        if before:
+            query = query.where(LabelRow.revision < before)
+        rows = await self.session.execute(query.order_by(LabelRow.revision.desc()).limit(limit))
+        return [codec.label_from_row(r) for r in rows.scalars()]
+
+    async def labeled_samples(self, sample_ids: Sequence[str], label_set: str) -> set[str]:
+        """Of `sample_ids`, those whose current label no longer needs a labeler."""
+        if not sample_ids:
+            return set()
+        query = select(LabelRow.sample_id).where(
+            LabelRow.sample_id.in_(sample_ids), LabelRow.label_set == label_set, _CURRENT,
+            LabelRow.deleted.is_(False), LabelRow.status.not_in([s.value for s in OPEN_STATUSES]),
+        )
+        return set((await self.session.execute(query)).scalars())
+
+    # holds
+    async def get_hold(self, sample_id: str, label_set: str) -> Assignment | None:
+        row = await self.session.get(HoldRow, (sample_id, label_set))
+        return None if row is None else codec.assignment_from_row(row)
+
+    async def held_samples(self, sample_ids: Sequence[str], label_set: str) -> set[str]:
+        if not sample_ids:
+            return set()
+        query = select(HoldRow.sample_id).where(HoldRow.sample_id.in_(sample_ids),
+                                                HoldRow.label_set == label_set)
+        return set((await self.session.execute(query)).scalars())
+
+    async def holds_of(self, dataset_id: str, labeler: str, label_set: str) -> list[Assignment]:
+        query = select(HoldRow).where(HoldRow.dataset_id == dataset_id,
+                                      HoldRow.labeler == labeler, HoldRow.label_set == label_set)
+        rows = await self.session.execute(query.order_by(HoldRow.assign_time))
+        return [codec.assignment_from_row(r) for r in rows.scalars()]
+
+    async def add_hold(self, hold: Assignment) -> None:
+        """Inserts a hold; Conflict when somebody holds the sample already."""
+        try:
+            await self.session.execute(insert(HoldRow).values(
+                sample_id=hold.sample_id, label_set=hold.label_set, dataset_id=hold.dataset_id,
+                labeler=hold.labeler, assign_time=hold.assign_time,
+            ))
+        except IntegrityError as exc:
+            raise Conflict() from exc
+
+    async def replace_hold(self, hold: Assignment) -> None:
+        await self.delete_hold(hold.sample_id, hold.label_set)
+        await self.add_hold(hold)
+
+    async def delete_hold(self, sample_id: str, label_set: str) -> None:
+        await self.session.execute(
+            delete(HoldRow).where(HoldRow.sample_id == sample_id, HoldRow.label_set == label_set)
+            .execution_options(**_NO_SYNC)
+        )
+
+    # track ids
+    async def reserve_track_ids(self, sample_id: str, label_set: str, floor: int,
+                                count: int) -> int:
+        """Reserves `count` ids from max(counter, floor); returns the first. Locks the row."""
+        query = (select(TrackCounterRow.next_id)
+                 .where(TrackCounterRow.sample_id == sample_id,
+                        TrackCounterRow.label_set == label_set)
+                 .with_for_update())
+        current = (await self.session.execute(query)).scalar_one_or_none()
+        first = max(floor, current or 1)
+        if current is None:
+            try:
+                await self.session.execute(insert(TrackCounterRow).values(
+                    sample_id=sample_id, label_set=label_set, next_id=first + count))
+            except IntegrityError as exc:
+                raise Conflict() from exc
+        else:
+            await self.session.execute(
+                update(TrackCounterRow)
+                .where(TrackCounterRow.sample_id == sample_id,
+                       TrackCounterRow.label_set == label_set)
+                .values(next_id=first + count)
+                .execution_options(**_NO_SYNC)
+            )
+        return first
