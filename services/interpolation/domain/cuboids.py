@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .angles import slerp, slerp_setup, wrap_angle, wrap_delta
-from .linear import blend, piece_bases
+from .linear import CHUNK, blend_into, per_time, piece_bases
 from .pieces import Kind, PieceTable
 
 YAW = 6
@@ -29,12 +29,13 @@ class CuboidKernel:
             delta[:, QUAT] = -0.0  # quaternions are not linear: slerped below, else copied
         extra = table.kind == Kind.EXTRAPOLATE
         if extra.any():
-            # Position moves on at the velocity of the last two state keyframes, per unit of
-            # time (t = elapsed frames or seconds since the last keyframe).
+            # Position moves on at the velocity of the last two state keyframes (span is 1:
+            # the rate is that velocity, per frame or per unit of timestamp).
             prev = stack[table.kf1[extra], :3]
             elapsed = (table.x0[extra] - table.x1[extra])[:, None]
             delta[extra, :3] = (base[extra, :3] - prev) / elapsed
-        self.base, self.delta, self.width = base, delta, width
+        self.base, self.rate, self.width = base, per_time(delta, table.span), width
+        self.span = table.span
         # Slerp constants for the INTERP pieces that carry quaternions, by piece id.
         self.slerp_slot = np.full(table.start.shape[0], -1, dtype=np.int64)
         if width == 11:
@@ -42,15 +43,22 @@ class CuboidKernel:
             self.slerp_slot[pieces] = np.arange(pieces.shape[0])
             self.slerp_consts = slerp_setup(base[pieces, QUAT], stack[table.kf1[pieces], QUAT])
 
-    def evaluate(
-        self, pid: np.ndarray, t: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-        out = blend(self.base, self.delta, pid, t)
+    def _chunk(self, pid: np.ndarray, elapsed: np.ndarray, out: np.ndarray) -> None:
+        blend_into(self.base, self.rate, pid, elapsed, out)
         wrap_angle(out[:, YAW])  # in place, through the column view
         if self.width == 11:
             slot = self.slerp_slot[pid]
             rows = np.flatnonzero(slot >= 0)
             if rows.size:
                 q0, q1, theta, sin_theta, lerp = (c[slot[rows]] for c in self.slerp_consts)
-                out[rows, QUAT] = slerp(q0, q1, theta, sin_theta, lerp, t[rows])
+                t = elapsed[rows] / self.span[pid[rows]]
+                out[rows, QUAT] = slerp(q0, q1, theta, sin_theta, lerp, t)
+
+    def evaluate(
+        self, pid: np.ndarray, elapsed: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        n = pid.shape[0]
+        out = np.empty((n, self.width))
+        for a in range(0, n, CHUNK):
+            self._chunk(pid[a : a + CHUNK], elapsed[a : a + CHUNK], out[a : a + CHUNK])
         return out, None, None

@@ -36,6 +36,20 @@ class _Family:
     kernel: Kernel
     track_index: np.ndarray  # (T,) int64: the family's tracks in the request
     attribute_index: np.ndarray  # (P,) int64: per piece, into the request's attributes
+    piece_track_index: np.ndarray  # (P,) int64: per piece, its track in the request
+
+
+class _Scratch:
+    """Working memory for the blocks of one family, reused from block to block: fresh pages
+    cost more than the arithmetic done on them. Output arrays are always new."""
+
+    def __init__(self, frames: int, track_index: np.ndarray) -> None:
+        n_tracks = track_index.shape[0]
+        self.grid = np.empty((frames, n_tracks), dtype=np.int64)
+        self.present = np.empty((frames, n_tracks), dtype=bool)
+        self.elapsed = np.empty((frames, n_tracks))
+        self.pid = np.empty(frames * n_tracks, dtype=np.int64)
+        self.flat_elapsed = np.empty(frames * n_tracks)
 
 
 def _state_rows(tracks: Sequence[CheckedTrack], name: str) -> list[Any]:
@@ -121,6 +135,9 @@ class InterpolationPlan:
                     kernel=kernel,
                     track_index=np.array([c.index for c in members], dtype=np.int64),
                     attribute_index=np.where(table.kf0 >= 0, table.kf0 + len(attributes), -1),
+                    piece_track_index=np.array([c.index for c in members], dtype=np.int64)[
+                        table.col
+                    ],
                 )
             )
             attributes.extend(_state_rows(members, "attributes"))
@@ -130,32 +147,33 @@ class InterpolationPlan:
         """(n,) int64 frames -> (n,) float64 times: timestamps if interpolating by time."""
         return frames.astype(np.float64) if self._times is None else self._times[frames]
 
-    def _columns(self, fam: _Family, start: int, stop: int) -> GeometryColumns:
+    def _columns(self, fam: _Family, start: int, stop: int, scratch: _Scratch) -> GeometryColumns:
         table = fam.table
-        grid = table.grid(start, stop)  # (F, T) piece ids
-        present = table.present[grid]
-        n_tracks = table.n_tracks
-        if self._times is None:
-            times = np.arange(start, stop, dtype=np.float64)
+        frames, n_tracks = stop - start, table.n_tracks
+        grid = table.grid(start, stop, out=scratch.grid[:frames])  # (F, T) piece ids
+        present = np.take(table.present, grid, out=scratch.present[:frames], mode="clip")
+        per_frame = np.count_nonzero(present, axis=1)
+        times = (
+            np.arange(start, stop, dtype=np.float64)
+            if self._times is None
+            else self._times[start:stop]
+        )
+        # Time since each piece's keyframe, on the whole grid first (cheap broadcasting).
+        elapsed = np.take(table.origin, grid, out=scratch.elapsed[:frames], mode="clip")
+        np.subtract(times[:, None], elapsed, out=elapsed)
+        n = int(per_frame.sum())
+        flat = present.reshape(-1)
+        if n == frames * n_tracks:  # every track on every frame: no compaction
+            pid, elapsed = grid.reshape(-1), elapsed.reshape(-1)
+            track_index = np.tile(fam.track_index, frames)
         else:
-            times = self._times[start:stop]
-        if present.all():  # every track on every frame: skip the compaction
-            pid = grid.reshape(-1)
-            frame_index = np.repeat(np.arange(start, stop, dtype=np.int64), n_tracks)
-            track_index = np.tile(fam.track_index, stop - start)
-            x = np.repeat(times, n_tracks)
-        else:
-            rows, cols = np.nonzero(present)
-            pid = grid[rows, cols]
-            frame_index = rows + start
-            track_index = fam.track_index[cols]
-            x = times[rows]
-        x -= table.origin[pid]
-        x /= table.span[pid]  # t; 0 on keyframes and holds (span = inf)
-        coords, counts, visibility = fam.kernel.evaluate(pid, x)
+            pid = np.compress(flat, grid.reshape(-1), out=scratch.pid[:n])
+            elapsed = np.compress(flat, elapsed.reshape(-1), out=scratch.flat_elapsed[:n])
+            track_index = fam.piece_track_index[pid]
+        coords, counts, visibility = fam.kernel.evaluate(pid, elapsed)
         return GeometryColumns(
             geometry=fam.geometry,
-            frame_index=frame_index.astype(np.int64, copy=False),
+            frame_index=np.repeat(np.arange(start, stop, dtype=np.int64), per_frame),
             track_index=track_index,
             is_keyframe=table.is_keyframe[pid],
             attribute_index=fam.attribute_index[pid],
@@ -164,13 +182,19 @@ class InterpolationPlan:
             visibility=visibility,
         )
 
-    def block(self, start: int, stop: int) -> FrameBlock:
-        """The states on frames [start, stop) (0 <= start < stop <= frame_count)."""
+    def block(self, start: int, stop: int, scratch: list[_Scratch] | None = None) -> FrameBlock:
+        """The states on frames [start, stop) (0 <= start < stop <= frame_count); `scratch`
+        (from `_scratch`) lets consecutive blocks reuse their working memory."""
+        if scratch is None:
+            scratch = self._scratch(stop - start)
         return FrameBlock(
             start=start,
             stop=stop,
             frames=np.arange(start, stop, dtype=np.int64),
-            columns={f.geometry: self._columns(f, start, stop) for f in self._families},
+            columns={
+                f.geometry: self._columns(f, start, stop, s)
+                for f, s in zip(self._families, scratch, strict=True)
+            },
             track_ids=self.track_ids,
             category_ids=self.category_ids,
             attributes=self.attributes,
@@ -193,9 +217,15 @@ class InterpolationPlan:
         """Blocks of at most `block_frames` frames covering [start, stop); arguments are
         checked now, not on the first `next()`."""
         end = self.check_range(start, stop, block_frames)
-        return (
-            self.block(s, min(s + block_frames, end)) for s in range(int(start), end, block_frames)
-        )
+        return self._blocks(int(start), end, int(block_frames))
+
+    def _blocks(self, start: int, stop: int, block_frames: int) -> Iterator[FrameBlock]:
+        scratch = self._scratch(min(block_frames, stop - start))
+        for s in range(start, stop, block_frames):
+            yield self.block(s, min(s + block_frames, stop), scratch)
+
+    def _scratch(self, frames: int) -> list[_Scratch]:
+        return [_Scratch(frames, f.track_index) for f in self._families]
 
 
 def iter_frame_blocks(

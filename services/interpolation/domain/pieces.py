@@ -60,14 +60,15 @@ class PieceTable:
         queries = np.arange(self.n_tracks, dtype=np.int64) * (self.frame_count + 1) + frame
         return np.searchsorted(self.key, queries, side="right") - 1
 
-    def grid(self, start: int, stop: int) -> np.ndarray:
-        """(F, T) int64: the piece of every (frame, track) in [start, stop).
+    def grid(self, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray:
+        """(F, T) int64: the piece of every (frame, track) in [start, stop), into `out`.
 
         Row 0 gets the pieces covering `start`, each later piece start is written at its own
         (frame, col), and a running maximum down the frames fills the rest: piece ids grow
         with frame within a track, so the maximum is the latest piece started.
         """
-        grid = np.zeros((stop - start, self.n_tracks), dtype=np.int64)
+        grid = np.empty((stop - start, self.n_tracks), dtype=np.int64) if out is None else out
+        grid.fill(0)
         grid[0] = self.pieces_at(start)
         lo = np.searchsorted(self.start_sorted, start, side="right")
         hi = np.searchsorted(self.start_sorted, stop, side="left")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .linear import CHUNK, blend_into
 from .pieces import Kind, PieceTable
 
 Pairing = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -46,29 +47,57 @@ class RaggedKernel:
         self.vcount[shown] = counts[table.kf0[shown]]
         delta_parts = [np.full_like(base_parts[0], -0.0)]
         row = int(counts.sum())
-        for p in np.flatnonzero(table.kind == Kind.INTERP).tolist():
-            k0, k1 = int(table.kf0[p]), int(table.kf1[p])
-            a, b = keyframes[k0], keyframes[k1]
+        interp = np.flatnonzero(table.kind == Kind.INTERP)
+        k0, k1 = table.kf0[interp], table.kf1[interp]
+        # One batch per (count before, count after): the pairing kernels are vectorised.
+        groups: dict[tuple[int, int], list[int]] = {}
+        for j, key in enumerate(zip(counts[k0].tolist(), counts[k1].tolist(), strict=True)):
+            groups.setdefault(key, []).append(j)
+        for members in groups.values():
+            sel = np.array(members)
+            a = np.stack([keyframes[r] for r in k0[sel].tolist()])
+            b = np.stack([keyframes[r] for r in k1[sel].tolist()])
             if pairing is not None:
                 a, b = pairing(a, b)
-            base_parts.append(a)
-            delta_parts.append(b - a)
-            if visibility:
-                vis_parts.append(visibility[k0])  # visibility steps: from the keyframe before
-            self.vstart[p], self.vcount[p] = row, a.shape[0]
-            row += a.shape[0]
+            n_shapes, n_vertices = a.shape[:2]
+            base_parts.append(a.reshape(-1, dim))
+            delta_parts.append((b - a).reshape(-1, dim))
+            if visibility:  # visibility steps: from the keyframe before
+                vis_parts.extend(visibility[r] for r in k0[sel].tolist())
+            pieces = interp[sel]
+            self.vstart[pieces] = row + np.arange(n_shapes) * n_vertices
+            self.vcount[pieces] = n_vertices
+            row += n_shapes * n_vertices
         self.base = np.concatenate(base_parts)
-        self.delta = np.concatenate(delta_parts)
+        # Per vertex change per unit of time (-0.0 on keyframe and hold runs).
+        span = np.full(self.base.shape[0], np.inf)
+        interp = np.flatnonzero(table.kind == Kind.INTERP)
+        span[ragged_index(self.vstart[interp], self.vcount[interp])] = np.repeat(
+            table.span[interp], self.vcount[interp]
+        )
+        self.rate = np.concatenate(delta_parts) / span[:, None]
         self.visibility = np.concatenate(vis_parts).astype(np.int32) if visibility else None
 
     def evaluate(
-        self, pid: np.ndarray, t: np.ndarray
+        self, pid: np.ndarray, elapsed: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-        """pid, t: (N,) -> coords (sum V, D), vertex_counts (N,), visibility (sum V,) | None."""
+        """pid, elapsed: (N,) -> coords (sum V, D), vertex_counts (N,), visibility (sum V,)."""
         counts = self.vcount[pid]
-        index = ragged_index(self.vstart[pid], counts)
-        coords = np.take(self.delta, index, axis=0)
-        coords *= np.repeat(t, counts)[:, None]
-        coords += np.take(self.base, index, axis=0)
-        vis = None if self.visibility is None else np.take(self.visibility, index)
+        offsets = np.zeros(counts.shape[0] + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        total = int(offsets[-1])
+        coords = np.empty((total, self.base.shape[1]))
+        vis = None if self.visibility is None else np.empty(total, dtype=np.int32)
+        # Chunks of whole states holding about CHUNK vertices each.
+        cuts = np.unique(np.searchsorted(offsets, np.arange(0, total, CHUNK), side="right") - 1)
+        cuts = np.append(cuts, counts.shape[0]) if total else cuts
+        starts = self.vstart[pid]
+        for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+            index = ragged_index(starts[a:b], counts[a:b])
+            va, vb = int(offsets[a]), int(offsets[b])
+            blend_into(
+                self.base, self.rate, index, np.repeat(elapsed[a:b], counts[a:b]), coords[va:vb]
+            )
+            if vis is not None and self.visibility is not None:
+                np.take(self.visibility, index, out=vis[va:vb], mode="clip")
         return coords, counts, vis

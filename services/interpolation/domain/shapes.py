@@ -1,83 +1,72 @@
 """POLYGON / POLYLINE pairing: equal vertex counts, then the second shape aligned to the first.
 
-Edge lengths and alignment costs are summed left to right in float64, exactly as the scalar
-reference does, so near-ties break the same way.
+Kernels run on a batch of keyframe pairs with the same vertex counts at once. Squared edge
+lengths and alignment costs are summed left to right in float64, exactly as the scalar
+reference does, so exact ties break the same way.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-# Cap on candidate-alignment floats held at once (large polygons are aligned in chunks).
-_ALIGN_CHUNK_FLOATS = 1 << 21
+
+def _sq_norms(diff: np.ndarray) -> np.ndarray:
+    """(..., D) -> (...): x*x + y*y (+ z*z), added in that order."""
+    out = diff[..., 0] * diff[..., 0]
+    for d in range(1, diff.shape[-1]):
+        out += diff[..., d] * diff[..., d]
+    return out
 
 
-def _sq_dist(p: tuple[float, ...], q: tuple[float, ...]) -> float:
-    total = 0.0
-    for a, b in zip(p, q, strict=True):
-        total += (b - a) * (b - a)
-    return total
-
-
-def equalise(vertices: np.ndarray, count: int, closed: bool) -> np.ndarray:
-    """(V, D) -> (count, D): while short, split the longest edge (lowest index on a tie;
-    a polygon's closing edge counts) at its midpoint, keeping every original vertex.
-
-    The splits depend on each other, so this runs one insertion at a time (one-off per
-    keyframe pair, never per frame).
-    """
-    pts = [tuple(row) for row in vertices.tolist()]
-    n = len(pts)
-    sq = [_sq_dist(pts[i], pts[(i + 1) % n]) for i in range(n if closed else n - 1)]
-    while len(pts) < count:
-        i = sq.index(max(sq))  # index() finds the first, i.e. lowest, longest edge
-        p, q = pts[i], pts[(i + 1) % len(pts)]
-        mid = tuple((a + b) * 0.5 for a, b in zip(p, q, strict=True))
-        pts.insert(i + 1, mid)
-        sq[i : i + 1] = [_sq_dist(p, mid), _sq_dist(mid, q)]
-    return np.array(pts, dtype=np.float64).reshape(len(pts), vertices.shape[1])
-
-
-def _costs(first: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """(C,) total squared distance of candidates (C, V, D) to first (V, D), summed in order."""
-    diff = candidates - first
-    sq = diff[..., 0] * diff[..., 0]
-    for d in range(1, first.shape[1]):
-        sq += diff[..., d] * diff[..., d]
-    return np.cumsum(sq, axis=1)[:, -1]  # cumsum adds sequentially, like the reference
+def equalise(shapes: np.ndarray, count: int, closed: bool) -> np.ndarray:
+    """shapes (S, V, D) -> (S, count, D): while short, each shape's longest edge (the lowest
+    index on a tie; a polygon's closing edge counts) gains a vertex at its midpoint, so every
+    original vertex stays. One insertion per step, each step vectorised over the batch."""
+    rows = np.arange(shapes.shape[0])[:, None]
+    while shapes.shape[1] < count:
+        n = shapes.shape[1]
+        ends = np.roll(shapes, -1, axis=1) if closed else shapes[:, 1:]
+        sq = _sq_norms(ends - shapes[:, : ends.shape[1]])  # (S, edges)
+        edge = np.argmax(sq, axis=1)[:, None]  # first maximum: the lowest index
+        mid = (shapes[rows, edge] + shapes[rows, (edge + 1) % n]) * 0.5  # (S, 1, D)
+        slots = np.arange(n + 1)[None, :]
+        grown = shapes[rows, np.where(slots <= edge, slots, slots - 1)]
+        grown[rows, edge + 1] = mid
+        shapes = grown
+    return shapes
 
 
 def align(first: np.ndarray, second: np.ndarray, closed: bool) -> np.ndarray:
-    """second (V, D) reordered to best match first (V, D) vertex by vertex.
+    """second (S, V, D) reordered to best match first (S, V, D) vertex by vertex.
 
-    Candidates, in tie-break order: polygon, second[(i + s) % V] for s = 0..V-1, then the
-    reversed second[::-1] likewise; polyline, second then second[::-1]. The first candidate
-    with the least total squared distance wins.
+    Candidates, in tie-break order: second[(i + s) % V] for s = 0..V-1 (polygon; s = 0 only
+    for a polyline), then the same over second[::-1]. The first candidate with the least
+    total squared distance wins.
     """
-    if not closed:
-        candidates = np.stack([second, second[::-1]])
-        return candidates[int(np.argmin(_costs(first, candidates)))]
-    v = first.shape[0]
-    chunk = max(1, _ALIGN_CHUNK_FLOATS // (v * first.shape[1]))
-    best_cost, best = np.inf, second
-    for direction in (second, second[::-1]):
-        for s0 in range(0, v, chunk):
-            shifts = np.arange(s0, min(v, s0 + chunk))
-            index = (shifts[:, None] + np.arange(v)[None, :]) % v
-            candidates = direction[index]
-            costs = _costs(first, candidates)
-            k = int(np.argmin(costs))
-            if costs[k] < best_cost:  # strict: an earlier candidate wins a tie
-                best_cost, best = float(costs[k]), candidates[k]
-    return best
+    n_shapes, v = first.shape[:2]
+    best = np.full(n_shapes, np.inf)
+    best_shift = np.zeros(n_shapes, dtype=np.int64)
+    best_reversed = np.zeros(n_shapes, dtype=bool)
+    vertex = np.arange(v)
+    for reverse in (False, True):
+        source = second[:, ::-1] if reverse else second
+        doubled = np.concatenate([source, source], axis=1)  # shift s: the view [s, s + v)
+        for shift in range(v if closed else 1):
+            diff = doubled[:, shift : shift + v] - first
+            cost = np.cumsum(_sq_norms(diff), axis=1)[:, -1]  # sequential sum
+            better = cost < best  # strict: an earlier candidate keeps a tie
+            np.copyto(best, cost, where=better)
+            np.copyto(best_shift, shift, where=better)
+            np.copyto(best_reversed, reverse, where=better)
+    index = (vertex[None, :] + best_shift[:, None]) % v
+    rows = np.arange(n_shapes)[:, None]
+    return np.where(best_reversed[:, None, None], second[:, ::-1][rows, index], second[rows, index])
 
 
 def pair_shapes(a: np.ndarray, b: np.ndarray, closed: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Keyframe shapes a (Va, D), b (Vb, D) -> (n, D), (n, D) with n = max(Va, Vb), vertex i
-    of one to blend with vertex i of the other."""
-    n = max(a.shape[0], b.shape[0])
-    if a.shape[0] < n:
-        a = equalise(a, n, closed)
-    if b.shape[0] < n:
-        b = equalise(b, n, closed)
+    """Keyframe shapes a (S, Va, D), b (S, Vb, D) -> both (S, n, D), n = max(Va, Vb), vertex
+    i of one to blend with vertex i of the other."""
+    n = max(a.shape[1], b.shape[1])
+    a = equalise(a, n, closed)
+    b = equalise(b, n, closed)
     return a, align(a, b, closed)
