@@ -1,0 +1,141 @@
+"""The dataset service as the labeling service sees it: a small gRPC client with a cache.
+
+Saves are hot, datasets and samples change rarely: answers are cached for a few seconds
+(bounded in size), so a burst of saves on a sample costs one call to the dataset service.
+NOT_FOUND is never cached, so a deleted sample or dataset is refused at most `ttl_s`
+after its deletion. Every call has a deadline; the dataset service being down is
+UNAVAILABLE to our caller, quickly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+import grpc
+
+from framewise.dataset.v1 import dataset_pb2, dataset_pb2_grpc
+from services.labeling import converters as conv
+from services.labeling.domain.models import DatasetInfo, SampleInfo
+from shared.errors import FramewiseError, NotFound, Unavailable
+
+DEFAULT_TTL_S = float(os.environ.get("FRAMEWISE_LABELING_CACHE_TTL_S", "2"))
+DEFAULT_DEADLINE_S = 2.0
+MAX_ENTRIES = 10_000
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class TTLCache(Generic[K, V]):
+    """A bounded LRU map whose entries expire; concurrent misses share one fetch."""
+
+    def __init__(self, ttl_s: float, max_entries: int = MAX_ENTRIES) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
+        self._inflight: dict[K, asyncio.Future[V]] = {}
+
+    async def get(self, key: K, fetch: Callable[[], Awaitable[V]]) -> V:
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is not None:
+            if entry[0] > now:
+                self._entries.move_to_end(key)
+                return entry[1]
+            del self._entries[key]
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            value = await fetch()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: nobody else may be waiting
+            raise
+        finally:
+            self._inflight.pop(key, None)
+        future.set_result(value)
+        if self.ttl_s > 0:
+            self._entries[key] = (time.monotonic() + self.ttl_s, value)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+    def forget(self, key: K) -> None:
+        self._entries.pop(key, None)
+
+
+def _translate(error: grpc.aio.AioRpcError, resource: str, key: str) -> FramewiseError:
+    code = error.code()
+    if code == grpc.StatusCode.NOT_FOUND:
+        return NotFound(resource, key)
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        return Unavailable(f"the dataset service is unavailable ({code.name})")
+    return FramewiseError(f"the dataset service answered {code.name}: {error.details()}")
+
+
+class DatasetClient:
+    def __init__(self, channel: grpc.aio.Channel, *, ttl_s: float = DEFAULT_TTL_S,
+                 deadline_s: float = DEFAULT_DEADLINE_S) -> None:
+        self.stub = dataset_pb2_grpc.DatasetServiceStub(channel)
+        self.deadline_s = deadline_s
+        self._datasets: TTLCache[str, DatasetInfo] = TTLCache(ttl_s)
+        self._samples: TTLCache[str, SampleInfo] = TTLCache(ttl_s)
+        self._label_sets: TTLCache[tuple[str, str], bool] = TTLCache(ttl_s)
+
+    async def dataset(self, dataset_id: str) -> DatasetInfo:
+        async def fetch() -> DatasetInfo:
+            try:
+                message = await self.stub.GetDataset(
+                    dataset_pb2.GetDatasetRequest(dataset_id=dataset_id), timeout=self.deadline_s)
+            except grpc.aio.AioRpcError as exc:
+                raise _translate(exc, "dataset", dataset_id) from exc
+            return conv.dataset_info_from_proto(message)
+
+        return await self._datasets.get(dataset_id, fetch)
+
+    async def sample(self, sample_id: str) -> tuple[SampleInfo, DatasetInfo]:
+        """The sample and its dataset; NOT_FOUND when either is gone."""
+        async def fetch() -> SampleInfo:
+            try:
+                message = await self.stub.GetSample(
+                    dataset_pb2.GetSampleRequest(sample_id=sample_id), timeout=self.deadline_s)
+            except grpc.aio.AioRpcError as exc:
+                raise _translate(exc, "sample", sample_id) from exc
+            dataset = await self.dataset(message.dataset_id)
+            return conv.sample_info_from_proto(message, dataset.task_type)
+
+        sample = await self._samples.get(sample_id, fetch)
+        return sample, await self.dataset(sample.dataset_id)
+
+    async def require_label_set(self, dataset_id: str, name: str) -> None:
+        async def fetch() -> bool:
+            try:
+                await self.stub.GetLabelSet(
+                    dataset_pb2.GetLabelSetRequest(dataset_id=dataset_id, name=name),
+                    timeout=self.deadline_s)
+            except grpc.aio.AioRpcError as exc:
+                raise _translate(exc, "label set", name) from exc
+            return True
+
+        await self._label_sets.get((dataset_id, name), fetch)
+
+    async def samples_by_priority(self, dataset_id: str, token: str,
+                                  page_size: int) -> tuple[list[SampleInfo], str]:
+        """One page of the dataset's current samples, highest priority first (not cached)."""
+        request = dataset_pb2.ListSamplesRequest(dataset_id=dataset_id, page_size=page_size,
+                                                 page_token=token, order_by="priority desc")
+        try:
+            response = await self.stub.ListSamples(request, timeout=self.deadline_s)
+        except grpc.aio.AioRpcError as exc:
+            raise _translate(exc, "dataset", dataset_id) from exc
+        dataset = await self.dataset(dataset_id)
+        samples = [conv.sample_info_from_proto(s, dataset.task_type) for s in response.samples]
+        return samples, response.next_page_token

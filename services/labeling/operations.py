@@ -1,0 +1,307 @@
+"""The labeling service's operations: domain rules over storage, no gRPC.
+
+Every method owns its transactions. Writes keep the revision counter's row lock short:
+everything that can be checked beforehand (the dataset service, validation, the etag,
+the hold) is, and `next_revision` comes right before the writes, which are a
+compare-and-swap on the current row, so a race that slipped in between is detected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+from services.labeling.datasets import DatasetClient
+from services.labeling.domain.models import (
+    REVIEW_STATUSES,
+    Assignment,
+    DatasetInfo,
+    Label,
+    LabelDraft,
+    LabelStatus,
+    SampleInfo,
+)
+from services.labeling.domain.validation import check_label
+from services.labeling.storage.repository import Conflict, LabelRepository
+from shared.db import Database
+from shared.db.types import utcnow
+from shared.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
+from shared.paging import decode_token, encode_token, page_size
+from shared.task_types import spec
+
+# A write without an etag that loses a race is retried this many times before ABORTED.
+OVERWRITE_ATTEMPTS = 5
+CLAIM_PAGE_SIZE = 200
+MAX_TRACK_IDS = 1000
+MAX_LABELER = 200
+
+
+def _require(value: str, field: str) -> str:
+    if not value:
+        raise InvalidArgument.of(field, "required")
+    return value
+
+
+def _stale(resource: str, etag: str, current: str) -> Aborted:
+    return Aborted(f"the {resource} changed since it was read (etag {etag!r}, now "
+                   f"{current or 'none'!r}); read it again and retry",
+                   metadata={"current_etag": current})
+
+
+def _check_etag(etag: str, current: Label | None) -> None:
+    now = "" if current is None or current.deleted else current.etag
+    if etag and etag != now:
+        raise _stale("label", etag, now)
+
+
+def _check_hold(hold: Assignment | None, caller: str) -> None:
+    if hold is not None and hold.labeler != caller:
+        raise FailedPrecondition(
+            f"sample {hold.sample_id!r} is held by {hold.labeler!r} in label set "
+            f"{hold.label_set!r}; only they can change its label until it is released",
+            reason="SAMPLE_HELD", metadata={"labeler": hold.labeler})
+
+
+class LabelingOperations:
+    def __init__(self, db: Database, datasets: DatasetClient) -> None:
+        self.db = db
+        self.datasets = datasets
+
+    async def _sample(self, sample_id: str, label_set: str, field: str = "sample_id",
+                      ) -> tuple[SampleInfo, DatasetInfo]:
+        _require(sample_id, field)
+        sample, dataset = await self.datasets.sample(sample_id)
+        await self.datasets.require_label_set(dataset.id, label_set)
+        return sample, dataset
+
+    # labels
+    async def get_label(self, sample_id: str, label_set: str, revision: int) -> Label:
+        if revision < 0:
+            raise InvalidArgument.of("revision", "must not be negative")
+        await self._sample(sample_id, label_set)
+        async with self.db.read() as session:
+            repo = LabelRepository(session)
+            if revision:
+                label = await repo.label_at(sample_id, label_set, revision)
+            else:
+                label = await repo.current_label(sample_id, label_set)
+        if label is None or label.deleted:
+            raise NotFound("label", f"{sample_id}/{label_set}"
+                           + (f"@{revision}" if revision else ""))
+        return label
+
+    async def save_label(self, caller: str, draft: LabelDraft) -> Label:
+        sample, dataset = await self._sample(draft.sample_id, draft.label_set,
+                                             "label.sample_id")
+        checked = check_label(draft.attributes, dataset, sample)
+        for _ in range(OVERWRITE_ATTEMPTS):
+            try:
+                return await self._save_once(caller, draft, dataset, checked.document,
+                                             checked.max_track_id)
+            except Conflict:
+                if draft.etag:
+                    raise _stale("label", draft.etag, "") from None
+        raise Aborted("too many concurrent writes to this label; retry", reason="CONTENTION")
+
+    async def _save_once(self, caller: str, draft: LabelDraft, dataset: DatasetInfo,
+                         document: dict[str, Any], max_track_id: int) -> Label:
+        async with self.db.write() as session:
+            repo = LabelRepository(session)
+            current = await repo.current_label(draft.sample_id, draft.label_set)
+            _check_etag(draft.etag, current)
+            _check_hold(await repo.get_hold(draft.sample_id, draft.label_set), caller)
+            live = current if current is not None and not current.deleted else None
+            now = utcnow()
+            status = draft.status or (live.status if live else LabelStatus.LABELED)
+            reviewed = status in REVIEW_STATUSES and (live is None or live.status != status)
+            label = Label(
+                sample_id=draft.sample_id,
+                label_set=draft.label_set,
+                dataset_id=dataset.id,
+                attributes=document,
+                status=status,
+                score=draft.score,
+                created_by=live.created_by if live else caller,
+                create_time=live.create_time if live else now,
+                updated_by=caller,
+                update_time=now,
+                reviewed_by=caller if reviewed else (live.reviewed_by if live else ""),
+                review_time=now if reviewed else (live.review_time if live else None),
+                max_track_id=max_track_id,
+            )
+            # Taken last: the counter row is locked from here to the commit.
+            label.revision = await repo.next_revision()
+            await repo.append_label(label, current.revision if current else None)
+            return label
+
+    async def delete_label(self, caller: str, sample_id: str, label_set: str,
+                           etag: str) -> int:
+        await self._sample(sample_id, label_set)
+        for _ in range(OVERWRITE_ATTEMPTS):
+            try:
+                async with self.db.write() as session:
+                    repo = LabelRepository(session)
+                    current = await repo.current_label(sample_id, label_set)
+                    if current is None or current.deleted:
+                        raise NotFound("label", f"{sample_id}/{label_set}")
+                    _check_etag(etag, current)
+                    _check_hold(await repo.get_hold(sample_id, label_set), caller)
+                    marker = replace(current, deleted=True, attributes={}, updated_by=caller,
+                                     update_time=utcnow(), max_track_id=current.max_track_id)
+                    marker.revision = await repo.next_revision()
+                    await repo.append_label(marker, current.revision)
+                    return marker.revision
+            except Conflict:
+                if etag:
+                    raise _stale("label", etag, "") from None
+        raise Aborted("too many concurrent writes to this label; retry", reason="CONTENTION")
+
+    async def list_labels(self, dataset_id: str, label_set: str, status: LabelStatus | None,
+                          size: int, token: str) -> tuple[list[Label], str]:
+        limit = page_size(size)
+        state = decode_token(token)
+        filters = [dataset_id, label_set, status.value if status else ""]
+        if state and state.get("f") != filters:
+            raise InvalidArgument.of("page_token", "the request changed since the first page")
+        await self.datasets.dataset(_require(dataset_id, "dataset_id"))
+        await self.datasets.require_label_set(dataset_id, label_set)
+        async with self.db.read() as session:
+            labels = await LabelRepository(session).list_current(
+                dataset_id, label_set, status, str(state.get("after", "")), limit + 1)
+        more = len(labels) > limit
+        next_token = encode_token({"after": labels[limit - 1].sample_id, "f": filters}) \
+            if more else ""
+        return labels[:limit], next_token
+
+    async def list_revisions(self, sample_id: str, label_set: str, size: int,
+                             token: str) -> tuple[list[Label], str]:
+        limit = page_size(size)
+        state = decode_token(token)
+        if state and state.get("f") != [sample_id, label_set]:
+            raise InvalidArgument.of("page_token", "the request changed since the first page")
+        await self._sample(sample_id, label_set)
+        async with self.db.read() as session:
+            found = await LabelRepository(session).list_revisions(
+                sample_id, label_set, int(state.get("before", 0)), limit + 1)
+        more = len(found) > limit
+        next_token = encode_token({"before": found[limit - 1].revision,
+                                   "f": [sample_id, label_set]}) if more else ""
+        return found[:limit], next_token
+
+    async def stream_labels(self, dataset_id: str, label_set: str, as_of: int,
+                            size: int) -> AsyncIterator[tuple[list[Label], int]]:
+        """Yields (labels, revision) pages: keyset paging, one short read per page."""
+        limit = page_size(size)
+        if as_of < 0:
+            raise InvalidArgument.of("as_of_revision", "must not be negative")
+        await self.datasets.dataset(_require(dataset_id, "dataset_id"))
+        await self.datasets.require_label_set(dataset_id, label_set)
+        async with self.db.read() as session:
+            current = await LabelRepository(session).current_revision()
+        if as_of > current:
+            raise InvalidArgument.of("as_of_revision",
+                                     f"revision {as_of} is in the future (now {current})")
+        revision = as_of or current
+        after = ""
+        while True:
+            async with self.db.read() as session:
+                labels = await LabelRepository(session).list_as_of(
+                    dataset_id, label_set, revision, after, limit)
+            if labels or not after:
+                yield labels, revision
+            if len(labels) < limit:
+                return
+            after = labels[-1].sample_id
+
+    # holds
+    async def claim_next(self, caller: str, dataset_id: str, label_set: str) -> Assignment | None:
+        await self.datasets.dataset(_require(dataset_id, "dataset_id"))
+        await self.datasets.require_label_set(dataset_id, label_set)
+        async with self.db.read() as session:
+            repo = LabelRepository(session)
+            mine = await repo.holds_of(dataset_id, caller, label_set)
+            # A labeler who claims again gets back the unfinished sample they hold.
+            finished = await repo.labeled_samples([h.sample_id for h in mine], label_set)
+        for hold in mine:
+            if hold.sample_id not in finished:
+                return hold
+        token = ""
+        while True:
+            samples, token = await self.datasets.samples_by_priority(dataset_id, token,
+                                                                     CLAIM_PAGE_SIZE)
+            ids = [s.id for s in samples
+                   if not s.assigned_labeler or s.assigned_labeler == caller]
+            async with self.db.read() as session:
+                repo = LabelRepository(session)
+                taken = (await repo.labeled_samples(ids, label_set)
+                         | await repo.held_samples(ids, label_set))
+            for sample_id in ids:
+                if sample_id in taken:
+                    continue
+                hold = Assignment(sample_id, label_set, caller, dataset_id, utcnow())
+                try:
+                    async with self.db.write() as session:
+                        # The primary key decides between two labelers claiming at once.
+                        await LabelRepository(session).add_hold(hold)
+                    return hold
+                except Conflict:
+                    continue
+            if not token:
+                return None
+
+    async def release(self, caller: str, sample_id: str, label_set: str) -> Assignment:
+        await self._sample(sample_id, label_set)
+        async with self.db.write() as session:
+            repo = LabelRepository(session)
+            hold = await repo.get_hold(sample_id, label_set)
+            if hold is not None:
+                if hold.labeler != caller:
+                    raise FailedPrecondition(
+                        f"sample {sample_id!r} is held by {hold.labeler!r}, not by you; a "
+                        "manager can reassign it with AssignSample", reason="SAMPLE_HELD",
+                        metadata={"labeler": hold.labeler})
+                await repo.delete_hold(sample_id, label_set)
+        return Assignment(sample_id, label_set)
+
+    async def assign(self, sample_id: str, label_set: str, labeler: str) -> Assignment:
+        if len(labeler) > MAX_LABELER:
+            raise InvalidArgument.of("labeler", f"longer than {MAX_LABELER} characters")
+        sample, _ = await self._sample(sample_id, label_set)
+        hold = Assignment(sample_id, label_set, labeler, sample.dataset_id, utcnow())
+        for _ in range(OVERWRITE_ATTEMPTS):
+            try:
+                async with self.db.write() as session:
+                    repo = LabelRepository(session)
+                    current = await repo.get_hold(sample_id, label_set)
+                    if not labeler:
+                        await repo.delete_hold(sample_id, label_set)
+                        return Assignment(sample_id, label_set)
+                    if current is not None and current.labeler == labeler:
+                        return current
+                    await repo.replace_hold(hold)
+                    return hold
+            except Conflict:
+                continue
+        raise Aborted("the hold changed concurrently; retry", reason="CONTENTION")
+
+    # track ids
+    async def allocate_track_ids(self, sample_id: str, label_set: str, count: int) -> list[int]:
+        if count < 0 or count > MAX_TRACK_IDS:
+            raise InvalidArgument.of("count", f"1 to {MAX_TRACK_IDS} (0 means 1)")
+        count = count or 1
+        _, dataset = await self._sample(sample_id, label_set)
+        if not spec(dataset.task_type).is_sequence:
+            raise FailedPrecondition(f"task type {dataset.task_type.value!r} has no tracks",
+                                     reason="NOT_A_SEQUENCE")
+        for _ in range(OVERWRITE_ATTEMPTS):
+            try:
+                async with self.db.write() as session:
+                    repo = LabelRepository(session)
+                    current = await repo.current_label(sample_id, label_set)
+                    floor = current.max_track_id + 1 if current is not None else 1
+                    first = await repo.reserve_track_ids(sample_id, label_set, floor, count)
+                    return list(range(first, first + count))
+            except Conflict:
+                continue
+        raise Aborted("concurrent allocations; retry", reason="CONTENTION")
