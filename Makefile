@@ -48,7 +48,7 @@ test: lint
 	$(PY) -m pytest -q
 
 bench-%: $(GEN_STAMP)
-	$(PY) bench/$*.py
+	$(PY) -m bench.$*
 
 clean:
 	rm -rf $(GEN_STAMP) framewise/common framewise/dataset framewise/labeling \
