@@ -54,9 +54,10 @@ def blend(base: np.ndarray, rate: np.ndarray, index: np.ndarray, elapsed: np.nda
     """(n, *S) = base[index] + elapsed * rate[index] for base, rate (P, *S), in chunks."""
     n = index.shape[0]
     out = np.empty((n, *base.shape[1:]))
-    flat_out = out.reshape(n, -1)
-    flat_base = base.reshape(base.shape[0], -1)
-    flat_rate = rate.reshape(rate.shape[0], -1)
+    width = int(np.prod(base.shape[1:]))
+    flat_out = out.reshape(n, width)
+    flat_base = base.reshape(base.shape[0], width)
+    flat_rate = rate.reshape(rate.shape[0], width)
     for a in range(0, n, CHUNK):
         b = a + CHUNK
         blend_into(flat_base, flat_rate, index[a:b], elapsed[a:b], flat_out[a:b])

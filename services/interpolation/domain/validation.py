@@ -133,11 +133,7 @@ def _check_keyframe(
         )
     if not isinstance(kf.attributes, Mapping):
         raise InterpolationInputError(f"{where}.attributes", "must be a mapping")
-    if kf.removed:
-        if kf.coords is not None or kf.visibility is not None:
-            raise InterpolationInputError(
-                f"{where}.coords", "a remove-keyframe has no coordinates or visibility"
-            )
+    if kf.removed:  # its coordinates, if any, are ignored (as the API contract says)
         return frame, True, None, None, kf.attributes
     coords = _check_coords(geometry, kf.coords, where)
     visibility = None

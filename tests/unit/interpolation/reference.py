@@ -28,6 +28,7 @@ class RefState:
     coords: np.ndarray
     visibility: np.ndarray | None
     attributes: Mapping[str, Any]
+    copied: bool  # the keyframe or a hold: must equal the keyframe bit for bit
 
 
 def _sq(p: Sequence[float], q: Sequence[float]) -> float:
@@ -172,10 +173,11 @@ def reference_states(
             k0 = before[-1]
             vis = None if k0.visibility is None else np.asarray(k0.visibility, dtype=np.int32)
             coords = np.array(k0.coords, dtype=np.float64)  # rules 2 and 5, holds: a copy
+            copied = True
             if after and not after[0].removed and k0.frame != f:
                 k1 = after[0]  # rule 4
                 t = (time(f) - time(k0.frame)) / (time(k1.frame) - time(k0.frame))
-                coords = blend(track.geometry, k0, k1, t)
+                coords, copied = blend(track.geometry, k0, k1, t), False
             elif (
                 not after
                 and k0.frame != f
@@ -185,9 +187,10 @@ def reference_states(
                 and not before[-2].removed
             ):
                 prev = np.asarray(before[-2].coords, dtype=np.float64)
+                copied = False
                 dt = time(k0.frame) - time(before[-2].frame)
                 for i in range(3):
                     v = (coords[i] - prev[i]) / dt
                     coords[i] = coords[i] + v * (time(f) - time(k0.frame))
-            out.append(RefState(f, ti, k0.frame == f, coords, vis, k0.attributes))
+            out.append(RefState(f, ti, k0.frame == f, coords, vis, k0.attributes, copied))
     return out
