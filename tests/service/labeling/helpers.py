@@ -60,7 +60,7 @@ def default_task_attributes() -> dpb.TaskAttributes:
                                         input_type=dpb.ATTRIBUTE_INPUT_TYPE_SELECT),
                 dpb.AttributeDefinition(name="occluded",
                                         input_type=dpb.ATTRIBUTE_INPUT_TYPE_CHECKBOX),
-                dpb.AttributeDefinition(name="count", min=0, max=10,
+                dpb.AttributeDefinition(name="count", min=0,
                                         input_type=dpb.ATTRIBUTE_INPUT_TYPE_NUMBER),
             ]),
             dpb.Category(id=2, name="person", attributes=[
