@@ -19,6 +19,18 @@ from shared.grpc_errors import ErrorMappingInterceptor
 
 log = logging.getLogger("framewise.server")
 
+# Health name for liveness probes: SERVING while the process runs, draining included, so a
+# graceful shutdown (readiness NOT_SERVING) never makes Kubernetes restart the pod.
+LIVENESS_SERVICE = "framewise.liveness"
+
+
+class _HealthServicer(health.aio.HealthServicer):
+    """The standard health servicer, except that draining leaves liveness SERVING."""
+
+    async def enter_graceful_shutdown(self) -> None:
+        await super().enter_graceful_shutdown()
+        await self._set(LIVENESS_SERVICE, health_pb2.HealthCheckResponse.SERVING)
+
 
 @dataclass(frozen=True)
 class Registration:
@@ -52,7 +64,7 @@ class Server:
         server = grpc.aio.server(interceptors=[ErrorMappingInterceptor()], options=options)
         for registration in self.registrations:
             registration.add(server)
-        self._health = health.aio.HealthServicer()
+        self._health = _HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         names = [r.full_name for r in self.registrations]
         reflection.enable_server_reflection(
@@ -64,7 +76,7 @@ class Server:
         if self.port == 0:
             raise RuntimeError(f"cannot bind {self.config.listen_address}")
         await server.start()
-        for name in ["", *names]:
+        for name in ["", LIVENESS_SERVICE, *names]:
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         self._server = server
         log.info("%s listening on %s:%d", self.config.name, self.config.host, self.port,

@@ -1,0 +1,41 @@
+"""Liveness stays SERVING while a server drains; readiness goes NOT_SERVING."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from shared import config as config_module
+from shared.channels import aio_channel
+from shared.server import LIVENESS_SERVICE, Server
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+async def test_liveness_stays_serving_while_readiness_drains(tmp_path: Path):
+    config = replace(config_module.load("interpolation"), host="127.0.0.1", port=0,
+                     data_dir=tmp_path, grace_period_s=0.5)
+    server = Server(config, [])
+    port = await server.start()
+    channel = aio_channel(f"127.0.0.1:{port}")
+    try:
+        health = health_pb2_grpc.HealthStub(channel)
+
+        async def status(name: str) -> int:
+            reply = await health.Check(health_pb2.HealthCheckRequest(service=name))
+            return reply.status
+
+        assert await status("") == SERVING
+        assert await status(LIVENESS_SERVICE) == SERVING
+        # The first half of a graceful stop: what kubelet's probes see while in-flight
+        # calls finish.
+        assert server._health is not None
+        await server._health.enter_graceful_shutdown()
+        assert await status("") == NOT_SERVING
+        assert await status(LIVENESS_SERVICE) == SERVING
+    finally:
+        await channel.close()
+        await server.stop(0.1)
