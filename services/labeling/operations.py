@@ -63,6 +63,31 @@ def _check_hold(hold: Assignment | None, caller: str) -> None:
             reason="SAMPLE_HELD", metadata={"labeler": hold.labeler})
 
 
+def _next_state(caller: str, draft: LabelDraft, dataset_id: str, document: dict[str, Any],
+                max_track_id: int, current: Label | None, revision: int) -> Label:
+    """The label a save makes: the draft, with who/when carried over from the live label."""
+    live = current if current is not None and not current.deleted else None
+    now = utcnow()
+    status = draft.status or (live.status if live else LabelStatus.LABELED)
+    reviewed = status in REVIEW_STATUSES and (live is None or live.status != status)
+    return Label(
+        sample_id=draft.sample_id,
+        label_set=draft.label_set,
+        dataset_id=dataset_id,
+        attributes=document,
+        status=status,
+        score=draft.score,
+        created_by=live.created_by if live else caller,
+        create_time=live.create_time if live else now,
+        updated_by=caller,
+        update_time=now,
+        reviewed_by=caller if reviewed else (live.reviewed_by if live else ""),
+        review_time=now if reviewed else (live.review_time if live else None),
+        revision=revision,
+        max_track_id=max_track_id,
+    )
+
+
 class LabelingOperations:
     def __init__(self, db: Database, datasets: DatasetClient) -> None:
         self.db = db
@@ -95,67 +120,49 @@ class LabelingOperations:
         sample, dataset = await self._sample(draft.sample_id, draft.label_set,
                                              "label.sample_id")
         checked = check_label(draft.attributes, dataset, sample)
-        for _ in range(OVERWRITE_ATTEMPTS):
-            try:
-                return await self._save_once(caller, draft, dataset, checked.document,
-                                             checked.max_track_id)
-            except Conflict:
-                if draft.etag:
-                    raise _stale("label", draft.etag, "") from None
-        raise Aborted("too many concurrent writes to this label; retry", reason="CONTENTION")
-
-    async def _save_once(self, caller: str, draft: LabelDraft, dataset: DatasetInfo,
-                         document: dict[str, Any], max_track_id: int) -> Label:
         async with self.db.write() as session:
             repo = LabelRepository(session)
             current = await repo.current_label(draft.sample_id, draft.label_set)
             _check_etag(draft.etag, current)
             _check_hold(await repo.get_hold(draft.sample_id, draft.label_set), caller)
-            live = current if current is not None and not current.deleted else None
-            now = utcnow()
-            status = draft.status or (live.status if live else LabelStatus.LABELED)
-            reviewed = status in REVIEW_STATUSES and (live is None or live.status != status)
-            label = Label(
-                sample_id=draft.sample_id,
-                label_set=draft.label_set,
-                dataset_id=dataset.id,
-                attributes=document,
-                status=status,
-                score=draft.score,
-                created_by=live.created_by if live else caller,
-                create_time=live.create_time if live else now,
-                updated_by=caller,
-                update_time=now,
-                reviewed_by=caller if reviewed else (live.reviewed_by if live else ""),
-                review_time=now if reviewed else (live.review_time if live else None),
-                max_track_id=max_track_id,
-            )
             # Taken last: the counter row is locked from here to the commit.
-            label.revision = await repo.next_revision()
-            await repo.append_label(label, current.revision if current else None)
-            return label
+            revision = await repo.next_revision()
+            if current is None:
+                # Another first save may have committed meanwhile; we hold the lock now.
+                current = await repo.current_label(draft.sample_id, draft.label_set)
+            while True:
+                label = _next_state(caller, draft, dataset.id, checked.document,
+                                    checked.max_track_id, current, revision)
+                try:
+                    await repo.append_label(label, current.revision if current else None)
+                    return label
+                except Conflict:
+                    if draft.etag:
+                        raise _stale("label", draft.etag, "") from None
+                # No etag: a deliberate overwrite of whatever is current now.
+                current = await repo.current_label(draft.sample_id, draft.label_set)
 
     async def delete_label(self, caller: str, sample_id: str, label_set: str,
                            etag: str) -> int:
         await self._sample(sample_id, label_set)
-        for _ in range(OVERWRITE_ATTEMPTS):
-            try:
-                async with self.db.write() as session:
-                    repo = LabelRepository(session)
-                    current = await repo.current_label(sample_id, label_set)
-                    if current is None or current.deleted:
-                        raise NotFound("label", f"{sample_id}/{label_set}")
-                    _check_etag(etag, current)
-                    _check_hold(await repo.get_hold(sample_id, label_set), caller)
-                    marker = replace(current, deleted=True, attributes={}, updated_by=caller,
-                                     update_time=utcnow(), max_track_id=current.max_track_id)
-                    marker.revision = await repo.next_revision()
+        async with self.db.write() as session:
+            repo = LabelRepository(session)
+            current = await repo.current_label(sample_id, label_set)
+            _check_etag(etag, current)
+            _check_hold(await repo.get_hold(sample_id, label_set), caller)
+            revision = await repo.next_revision()
+            while True:
+                if current is None or current.deleted:
+                    raise NotFound("label", f"{sample_id}/{label_set}")
+                marker = replace(current, deleted=True, attributes={}, updated_by=caller,
+                                 update_time=utcnow(), revision=revision)
+                try:
                     await repo.append_label(marker, current.revision)
-                    return marker.revision
-            except Conflict:
-                if etag:
-                    raise _stale("label", etag, "") from None
-        raise Aborted("too many concurrent writes to this label; retry", reason="CONTENTION")
+                    return revision
+                except Conflict:
+                    if etag:
+                        raise _stale("label", etag, "") from None
+                current = await repo.current_label(sample_id, label_set)
 
     async def list_labels(self, dataset_id: str, label_set: str, status: LabelStatus | None,
                           size: int, token: str) -> tuple[list[Label], str]:
