@@ -244,3 +244,22 @@ def test_frame_state_is_one_frame_of_the_run() -> None:
     (state,) = block.states()
     full = by_frame(engine_states(tracks, 10))
     assert state.coords.tobytes() == full[3].coords.tobytes()
+
+
+def test_alignment_tie_keeps_no_shift() -> None:
+    diamond = [[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]]
+    square = [[1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]]  # shifts 0 and 3 tie
+    t = track(Geometry.POLYGON, kf(0, diamond), kf(2, square))
+    states = by_frame(assert_matches_reference([t], 3))
+    np.testing.assert_allclose(
+        states[1].coords, [[1.0, 0.5], [-0.5, 1.0], [-1.0, -0.5], [0.5, -1.0]]
+    )
+
+
+def test_equalise_tie_splits_the_lowest_edge() -> None:
+    tri = [[0.0, 0.0], [2.0, 0.0], [2.0, 2.0]]  # edges 0 and 1 tie (length 2)
+    quad = [[0.0, 0.0], [2.0, 0.0], [2.0, 2.0], [1.0, 1.0]]
+    t = track(Geometry.POLYLINE, kf(0, tri), kf(2, quad))
+    states = by_frame(assert_matches_reference([t], 3))
+    # the polyline gains (1, 0) on edge 0, and quad is kept in its direction
+    np.testing.assert_allclose(states[1].coords, [[0.0, 0.0], [1.5, 0.0], [2.0, 1.0], [1.5, 1.5]])
