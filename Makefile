@@ -43,6 +43,7 @@ run: $(GEN_STAMP)
 lint: $(GEN_STAMP) $(NODE_STAMP)
 	$(VENV)/bin/ruff check .
 	npx --no-install buf lint protos
+	deploy/validate.sh
 
 test: lint
 	$(PY) -m pytest -q
