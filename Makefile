@@ -9,7 +9,7 @@ GEN_STAMP   := framewise/.generated
 VENV_STAMP  := $(VENV)/.installed
 NODE_STAMP  := node_modules/.installed
 
-.PHONY: all run test lint gen clean bench-% help
+.PHONY: all run test lint gen clean bench-% help publish-contract
 
 all: $(GEN_STAMP)
 
@@ -17,6 +17,7 @@ help:
 	@echo "make run            start every service on SQLite (data in ./data)"
 	@echo "make test           lint, then run every test (SQLite, and PostgreSQL when reachable)"
 	@echo "make bench-NAME     run bench/NAME.py (e.g. make bench-dataset)"
+	@echo "make publish-contract  move the buf breaking baseline (contracts/baseline) to protos/"
 
 $(VENV_STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
@@ -44,9 +45,18 @@ lint: $(GEN_STAMP) $(NODE_STAMP)
 	$(VENV)/bin/ruff check .
 	npx --no-install buf lint protos
 	deploy/validate.sh
+	contracts/check.sh
 
 test: lint
 	$(PY) -m pytest -q
+
+# Only on purpose, when a change of the v1 contracts is published (README, "Contract
+# compatibility"): `make lint` checks protos/ against this baseline with `buf breaking`.
+publish-contract: $(NODE_STAMP)
+	npx --no-install buf lint protos
+	rm -rf contracts/baseline
+	cp -R protos contracts/baseline
+	@echo "contracts/baseline now holds protos/ as of $$(git rev-parse --short HEAD); commit it"
 
 bench-%: $(GEN_STAMP)
 	$(PY) -m bench.$*
