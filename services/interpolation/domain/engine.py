@@ -185,6 +185,10 @@ class InterpolationPlan:
     def block(self, start: int, stop: int, scratch: list[_Scratch] | None = None) -> FrameBlock:
         """The states on frames [start, stop) (0 <= start < stop <= frame_count); `scratch`
         (from `_scratch`) lets consecutive blocks reuse their working memory."""
+        if not 0 <= start < stop <= self.frame_count:
+            raise InterpolationInputError(
+                "stop", f"need 0 <= start < stop <= {self.frame_count}, got [{start}, {stop})"
+            )
         if scratch is None:
             scratch = self._scratch(stop - start)
         return FrameBlock(

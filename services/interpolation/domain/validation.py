@@ -35,7 +35,8 @@ class CheckedTrack:
 
 
 def _is_int(value: object) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+    # `type(...) is int` first: the common case, and it already excludes bool.
+    return type(value) is int or isinstance(value, np.integer)
 
 
 def check_frame_count(frame_count: object) -> int:
@@ -94,9 +95,10 @@ def _check_coords(geometry: Geometry, value: object, where: str) -> np.ndarray:
             f"{where}.coords",
             f"{geometry.name} coordinates must have shape {expected}, got {shape}",
         )
-    if not np.isfinite(arr).all():
-        raise InterpolationInputError(f"{where}.coords", "coordinates must be finite")
+    # Finiteness is checked per track, on all keyframes at once (see `_check_finite`).
     if geometry is Geometry.CUBOID:
+        if not np.isfinite(arr).all():  # before the yaw test, which NaN would pass
+            raise InterpolationInputError(f"{where}.coords", "coordinates must be finite")
         if not -math.pi <= arr[6] <= math.pi:
             raise InterpolationInputError(f"{where}.coords", f"yaw {arr[6]!r} is outside [-pi, pi]")
         if arr.shape[0] == 11:
@@ -171,6 +173,18 @@ def _check_consistency(geometry: Geometry, checked: CheckedTrack, where: str) ->
         prev = coords
 
 
+def _check_finite(rows: list[tuple[Any, ...]], where: str) -> None:
+    """All state coordinates of a track finite: one vectorised test, then find the culprit."""
+    arrays = [r[2].reshape(-1) for r in rows if r[2] is not None]
+    if not arrays or np.isfinite(np.concatenate(arrays)).all():
+        return
+    for j, r in enumerate(rows):
+        if r[2] is not None and not np.isfinite(r[2]).all():
+            raise InterpolationInputError(
+                f"{where}.keyframes[{j}].coords", "coordinates must be finite"
+            )
+
+
 def check_track(track: object, i: int, frame_count: int) -> CheckedTrack:
     where = f"tracks[{i}]"
     if not isinstance(track, Track):
@@ -196,6 +210,7 @@ def check_track(track: object, i: int, frame_count: int) -> CheckedTrack:
             )
         seen[row[0]] = j
         rows.append(row)
+    _check_finite(rows, where)
     frames = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     order = np.argsort(frames, kind="stable")
     checked = CheckedTrack(
@@ -208,7 +223,8 @@ def check_track(track: object, i: int, frame_count: int) -> CheckedTrack:
         attributes=[rows[m][4] for m in order],
         source=order.astype(np.int64),
     )
-    _check_consistency(track.geometry, checked, where)
+    if track.geometry is not Geometry.BBOX:  # a bbox is always (2, 2): nothing to compare
+        _check_consistency(track.geometry, checked, where)
     return checked
 
 

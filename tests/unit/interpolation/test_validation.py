@@ -136,3 +136,13 @@ def test_ranges() -> None:
     with pytest.raises(InterpolationInputError) as info:
         frame_state(tracks, 5, 5)
     assert info.value.field == "frame"
+
+
+def test_plan_block_range() -> None:
+    from services.interpolation.domain import InterpolationPlan
+
+    plan = InterpolationPlan([track(Geometry.BBOX, kf(0, BOX))], 5)
+    assert plan.block(4, 5).num_states == 1
+    for start, stop in ((2, 2), (4, 6), (-1, 1)):
+        with pytest.raises(InterpolationInputError):
+            plan.block(start, stop)
