@@ -6,7 +6,7 @@ methods are registered with no response serializer.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 
 import grpc
 
@@ -24,24 +24,45 @@ MAX_FRAMES_PER_MESSAGE = 10_000
 # Messages of about this size: large enough to amortise the per-message cost, well under
 # the 4 MiB default receive limit of gRPC clients in every language.
 TARGET_MESSAGE_BYTES = 1_000_000
+# States computed at once: enough to amortise the engine's per-block work, small enough
+# that memory stays bounded (a few tens of MB) however long the sequence.
+ENGINE_BLOCK_STATES = 262_144
+MAX_ENGINE_BLOCK_FRAMES = 4096
 
 
-def _state_bytes(track: Track) -> int:
-    """A rough size of one encoded state of the track, to size messages."""
-    for keyframe in track.keyframes:
-        if keyframe.coords is not None:
-            return 24 + 8 * int(keyframe.coords.size) + len(keyframe.attributes) * 16
-    return 40
-
-
-def frames_per_message(tracks: Sequence[Track], requested: int) -> int:
+def check_frames_per_message(requested: int) -> int:
     if requested < 0 or requested > MAX_FRAMES_PER_MESSAGE:
         raise InvalidArgument.of("frames_per_message", f"in [1, {MAX_FRAMES_PER_MESSAGE}], "
                                                        "or 0 to let the server choose")
-    if requested:
-        return requested
-    per_frame = sum(_state_bytes(t) for t in tracks) + 16
-    return max(1, min(MAX_FRAMES_PER_MESSAGE, TARGET_MESSAGE_BYTES // per_frame))
+    return requested
+
+
+def engine_block_frames(track_count: int, per_message: int) -> int:
+    """Frames per engine block: about ENGINE_BLOCK_STATES states, a multiple of the
+    requested frames per message."""
+    frames = max(1, min(MAX_ENGINE_BLOCK_FRAMES, ENGINE_BLOCK_STATES // max(1, track_count)))
+    if per_message:
+        frames = max(per_message, frames - frames % per_message)
+    return frames
+
+
+def group_frames(bodies: list[bytes], per_message: int) -> Iterator[list[bytes]]:
+    """Consecutive frames per message: `per_message` of them, or about
+    TARGET_MESSAGE_BYTES when the client lets the server choose."""
+    if per_message:
+        for start in range(0, len(bodies), per_message):
+            yield bodies[start:start + per_message]
+        return
+    group: list[bytes] = []
+    size = 0
+    for body in bodies:
+        if group and size + len(body) > TARGET_MESSAGE_BYTES:
+            yield group
+            group, size = [], 0
+        group.append(body)
+        size += len(body)
+    if group:
+        yield group
 
 
 def _filter(tracks: list[Track], wanted: Sequence[int]) -> list[Track]:
@@ -92,18 +113,20 @@ class InterpolationServicer:
                                 context: Context) -> AsyncIterator[bytes]:
         source = await self._source(request, context)
         tracks, plan = self._plan(source, request.track_ids)
-        per_message = frames_per_message(tracks, request.frames_per_message)
+        per_message = check_frames_per_message(request.frames_per_message)
         stop = request.end_frame or plan.frame_count
         try:
-            blocks = plan.iter_blocks(request.start_frame, stop, per_message)
+            blocks = plan.iter_blocks(request.start_frame, stop,
+                                      engine_block_frames(len(tracks), per_message))
         except InterpolationInputError as exc:
             raise InvalidArgument.of(request_field(exc, source.field), exc.message) from exc
         encoder = self._encoder(source, tracks, plan)
-        # Each block is computed when the previous message has been written: memory stays
-        # bounded by one message whatever the sequence's length, and a cancelled call stops
+        # A block is computed once the previous one's messages are written: memory stays
+        # bounded by one block whatever the sequence's length, and a cancelled call stops
         # at the next write.
         for block in blocks:
-            yield wire.stream_response(encoder.frame_bodies(block), plan.frame_count)
+            for bodies in group_frames(encoder.frame_bodies(block), per_message):
+                yield wire.stream_response(bodies, plan.frame_count)
 
     async def GetFrameState(self, request: pb.GetFrameStateRequest, context: Context) -> bytes:
         source = await self._source(request, context)

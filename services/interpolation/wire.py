@@ -6,9 +6,10 @@ of `framewise.interpolation.v1` messages: each state is a row of a byte matrix m
 fixed-width slots (a varint, a table entry, the coordinates), a mask keeps the bytes
 actually used, and compaction in C order yields the encoded `ObjectState`s back to back.
 
-The bytes are exactly those the protobuf encoder would write (canonical field order,
-defaults omitted), so any client generated from the protos reads them; the tests check
-byte equality with `SerializeToString`.
+Any client generated from the protos reads them: they are the protobuf encoding of the
+same messages, defaults omitted, with one liberty the format allows: in fixed-size
+states the coordinates field comes first. The tests check that the standard parser
+reads exactly the messages the obvious encoder builds.
 """
 
 from __future__ import annotations
@@ -153,6 +154,15 @@ class FrameEncoder:
         self._attr_len = np.zeros(len(attributes), dtype=np.int64)
         self._attr_built = np.zeros(len(attributes), dtype=bool)
         self._timestamps = timestamps
+        self._fixed = _FixedRecords()
+
+    def prefix(self, template: np.ndarray) -> list[bytes]:
+        """Fields 1-4 of the given states' templates (track, keyframe flag)."""
+        return [self._prefix[t, :self._prefix_len[t]].tobytes() for t in template.tolist()]
+
+    def attributes_field(self, attribute_index: np.ndarray) -> list[bytes]:
+        return [self._attr_table[a, :self._attr_len[a]].tobytes()
+                for a in attribute_index.tolist()]
 
     def _ensure_attributes(self, col: GeometryColumns) -> None:
         """Encodes the attributes field of each keyframe the first time a state uses it."""
@@ -187,6 +197,11 @@ class FrameEncoder:
         if n == 0:
             return np.zeros(0, dtype=np.uint8), np.zeros(1, dtype=np.int64)
         self._ensure_attributes(col)
+        if col.vertex_counts is None and not (
+            col.geometry is Geometry.CUBOID and col.coords.shape[1] == 11
+            and np.isnan(col.coords[:, 7]).any()
+        ):
+            return self._fixed.encode(col, self)
         prefix_ids = col.track_index * 2 + col.is_keyframe
         coords, coord_len = _coordinate_bytes(col)
         vis = _visibility_bytes(col) if col.visibility is not None else None
@@ -232,6 +247,86 @@ class FrameEncoder:
             parts += [data[bounds[i]:bounds[i + 1]].tobytes() for data, bounds in encoded]
             bodies.append(b"".join(parts))
         return bodies
+
+
+class _FixedRecords:
+    """Whole `objects` fields of fixed-size states, precomputed per template.
+
+    For bbox, point and cuboid states everything but the coordinates depends only on the
+    state's keyframe (track, attributes) and keyframe flag: each such template is encoded
+    once with a hole for the coordinates, and a block's records are one row gather plus
+    one coordinate copy per distinct hole position.
+    """
+
+    def __init__(self) -> None:
+        self.table = np.zeros((0, 0), dtype=np.uint8)
+        self.mask = np.zeros((0, 0), dtype=bool)
+        self.hole = np.zeros(0, dtype=np.int64)  # where the coordinates go, -1: not built
+        self.length = np.zeros(0, dtype=np.int64)  # bytes of each record
+        self.holes: list[int] = []  # the distinct hole positions
+        self.width = 0  # bytes of coordinates
+
+    def _build(self, templates: np.ndarray, col: GeometryColumns, coord_bytes: int,
+               encoder: FrameEncoder) -> None:
+        every = col.attribute_index * 2 + col.is_keyframe
+        track_of = np.zeros(int(every.max()) + 1, dtype=np.int64)
+        track_of[every] = col.track_index
+        prefixes = encoder.prefix(track_of[templates] * 2 + templates % 2)
+        attributes = encoder.attributes_field(templates // 2)
+        rows, holes = [], []
+        for prefix, attribute in zip(prefixes, attributes, strict=True):
+            # The coordinates come first, so they sit at the same place in nearly every
+            # record (fields may come in any order; every protobuf parser accepts that).
+            coords_field = bytes([_COORDINATES]) + varint(coord_bytes)
+            body_len = len(coords_field) + coord_bytes + len(prefix) + len(attribute)
+            head = bytes([_OBJECTS]) + varint(body_len) + coords_field
+            rows.append(head + bytes(coord_bytes) + prefix + attribute)
+            holes.append(len(head))
+        size = max(self.table.shape[0], int(templates.max()) + 1)
+        width = max(self.table.shape[1], max(len(r) for r in rows))
+        table = np.zeros((size, width), dtype=np.uint8)
+        mask = np.zeros((size, width), dtype=bool)
+        hole = np.full(size, -1, dtype=np.int64)
+        length = np.zeros(size, dtype=np.int64)
+        table[:self.table.shape[0], :self.table.shape[1]] = self.table
+        mask[:self.mask.shape[0], :self.mask.shape[1]] = self.mask
+        hole[:self.hole.shape[0]] = self.hole
+        length[:self.length.shape[0]] = self.length
+        for t, row, at in zip(templates.tolist(), rows, holes, strict=True):
+            table[t, :len(row)] = np.frombuffer(row, dtype=np.uint8)
+            mask[t, :len(row)] = True
+            hole[t] = at
+            length[t] = len(row)
+        self.table, self.mask, self.hole, self.length = table, mask, hole, length
+        self.holes = sorted(set(self.holes) | set(holes))
+
+    def encode(self, col: GeometryColumns,
+               encoder: FrameEncoder) -> tuple[np.ndarray, np.ndarray]:
+        n = len(col)
+        coords, _ = _coordinate_bytes(col)
+        if coords.shape[1] != self.width:  # a family's coordinates have one size
+            self.__init__()  # type: ignore[misc]
+            self.width = coords.shape[1]
+        template = col.attribute_index * 2 + col.is_keyframe
+        known = template < self.hole.shape[0]
+        missing = ~known
+        missing[known] = self.hole[template[known]] < 0
+        if missing.any():
+            self._build(np.unique(template[missing]), col, self.width, encoder)
+        rec = np.take(self.table, template, axis=0)
+        if len(self.holes) == 1:
+            rec[:, self.holes[0]:self.holes[0] + self.width] = coords
+        else:
+            holes = self.hole[template]
+            for at in self.holes:
+                rows = np.flatnonzero(holes == at)
+                rec[rows, at:at + self.width] = coords[rows]
+        lengths = self.length[template]
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        if offsets[-1] == rec.size:
+            return rec.reshape(-1), offsets
+        return rec[np.take(self.mask, template, axis=0)], offsets
 
 
 def stream_response(bodies: Sequence[bytes], frame_count: int) -> bytes:

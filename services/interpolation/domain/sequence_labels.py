@@ -20,16 +20,24 @@ GEOMETRIES = {g.value: g for g in Geometry}
 
 def _cuboid_coords(annotation: Mapping[str, Any]) -> np.ndarray:
     position, dimensions = annotation["position"], annotation["dimensions"]
-    values = [position["x"], position["y"], position["z"],
-              dimensions["x"], dimensions["y"], dimensions["z"], annotation.get("yaw", 0.0)]
+    values = [
+        position["x"],
+        position["y"],
+        position["z"],
+        dimensions["x"],
+        dimensions["y"],
+        dimensions["z"],
+        annotation.get("yaw", 0.0),
+    ]
     rotation = annotation.get("rotation")
     if rotation is not None:
         values += [rotation["qx"], rotation["qy"], rotation["qz"], rotation["qw"]]
     return np.asarray(values, dtype=np.float64)
 
 
-def _keyframe(frame: int, annotation: Mapping[str, Any], geometry: Geometry,
-              track_level: frozenset[str]) -> tuple[Keyframe, dict[str, Any]]:
+def _keyframe(
+    frame: int, annotation: Mapping[str, Any], geometry: Geometry, track_level: frozenset[str]
+) -> tuple[Keyframe, dict[str, Any]]:
     attributes = dict(annotation.get("attributes") or {})
     track_attributes = {k: attributes.pop(k) for k in list(attributes) if k in track_level}
     if annotation.get("removed"):
@@ -41,14 +49,20 @@ def _keyframe(frame: int, annotation: Mapping[str, Any], geometry: Geometry,
     visibility = None
     if geometry is Geometry.KEYPOINTS:
         given = annotation.get("visibility")
-        visibility = (np.asarray(given, dtype=np.int32) if given is not None
-                      else np.full(coords.shape[0], 2, dtype=np.int32))
-    return (Keyframe(frame=frame, coords=coords, visibility=visibility, attributes=attributes),
-            track_attributes)
+        visibility = (
+            np.asarray(given, dtype=np.int32)
+            if given is not None
+            else np.full(coords.shape[0], 2, dtype=np.int32)
+        )
+    return (
+        Keyframe(frame=frame, coords=coords, visibility=visibility, attributes=attributes),
+        track_attributes,
+    )
 
 
-def tracks_from_label(label: Mapping[str, Any],
-                      track_level: Mapping[int, frozenset[str]]) -> list[Track]:
+def tracks_from_label(
+    label: Mapping[str, Any], track_level: Mapping[int, frozenset[str]]
+) -> list[Track]:
     """The tracks of a (validated) sequence label.
 
     track_level: per category id, the names of its track-level attributes.
@@ -76,8 +90,13 @@ def tracks_from_label(label: Mapping[str, Any],
             for key, value in level.items():
                 track_attributes.setdefault(track_id, {}).setdefault(key, value)
     return [
-        Track(track_id=track_id, category_id=heads[track_id][0], geometry=heads[track_id][1],
-              keyframes=tuple(frames), track_attributes=track_attributes.get(track_id, {}))
+        Track(
+            track_id=track_id,
+            category_id=heads[track_id][0],
+            geometry=heads[track_id][1],
+            keyframes=tuple(frames),
+            track_attributes=track_attributes.get(track_id, {}),
+        )
         for track_id, frames in sorted(keyframes.items())
     ]
 
