@@ -23,6 +23,7 @@ from services.labeling.domain.models import (
     SampleInfo,
 )
 from services.labeling.domain.validation import check_label
+from services.labeling.storage.gate import GatedDatabase
 from services.labeling.storage.repository import Conflict, LabelRepository
 from shared.db import Database
 from shared.db.types import utcnow
@@ -90,7 +91,7 @@ def _next_state(caller: str, draft: LabelDraft, dataset_id: str, document: dict[
 
 class LabelingOperations:
     def __init__(self, db: Database, datasets: DatasetClient) -> None:
-        self.db = db
+        self.db = GatedDatabase(db)
         self.datasets = datasets
 
     async def _sample(self, sample_id: str, label_set: str, field: str = "sample_id",
