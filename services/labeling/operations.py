@@ -24,6 +24,7 @@ from services.labeling.domain.models import (
 )
 from services.labeling.domain.validation import check_label
 from services.labeling.storage.gate import GatedDatabase
+from services.labeling.storage.postgres import ANY_PREVIOUS
 from services.labeling.storage.repository import Conflict, LabelRepository
 from shared.db import Database
 from shared.db.types import utcnow
@@ -121,6 +122,10 @@ class LabelingOperations:
         sample, dataset = await self._sample(draft.sample_id, draft.label_set,
                                              "label.sample_id")
         checked = check_label(draft.attributes, dataset, sample)
+        if not self.db.is_sqlite:
+            return await self._save_atomic(caller, draft, dataset.id, checked.document,
+                                           checked.max_track_id)
+        # SQLite: BEGIN IMMEDIATE serialises the whole transaction already.
         async with self.db.write() as session:
             repo = LabelRepository(session)
             current = await repo.current_label(draft.sample_id, draft.label_set)
@@ -142,6 +147,26 @@ class LabelingOperations:
                         raise _stale("label", draft.etag, "") from None
                 # No etag: a deliberate overwrite of whatever is current now.
                 current = await repo.current_label(draft.sample_id, draft.label_set)
+
+    async def _save_atomic(self, caller: str, draft: LabelDraft, dataset_id: str,
+                           document: dict[str, Any], max_track_id: int) -> Label:
+        """PostgreSQL: checks on what was read, then one atomic compare-and-swap append."""
+        for _ in range(OVERWRITE_ATTEMPTS):
+            async with self.db.autocommit() as session:
+                repo = LabelRepository(session)
+                current = await repo.current_label(draft.sample_id, draft.label_set)
+                _check_etag(draft.etag, current)
+                _check_hold(await repo.get_hold(draft.sample_id, draft.label_set), caller)
+                label = _next_state(caller, draft, dataset_id, document, max_track_id,
+                                    current, 0)
+                expected = current.revision if draft.etag and current else ANY_PREVIOUS
+                revision = await repo.append_label_atomic(label, expected)
+            if revision is not None:
+                label.revision = revision
+                return label
+            if draft.etag:
+                raise _stale("label", draft.etag, "")
+        raise Aborted("too many concurrent writes to this label; retry", reason="CONTENTION")
 
     async def delete_label(self, caller: str, sample_id: str, label_set: str,
                            etag: str) -> int:

@@ -1,10 +1,8 @@
-"""At most as many open transactions as the connection pool holds.
+"""The service's database access: at most as many open transactions as the pool holds.
 
-Under a burst (32 concurrent saves) SQLAlchemy's pool opens overflow connections and
-closes them again as soon as they are returned: a new PostgreSQL connection per save,
-which cost about 10 ms of CPU each (measured with bench/labeling.py). Queueing in the
-process instead keeps the pool's connections warm; saves are serialised by the
-revision counter anyway, so no throughput is lost by waiting here.
+Under a burst (32 concurrent saves) SQLAlchemy's pool would open overflow connections
+and close them again as soon as they are returned; queueing here keeps the pool's
+connections warm instead. Saves are serialised by the revision counter anyway.
 """
 
 from __future__ import annotations
@@ -39,3 +37,15 @@ class GatedDatabase:
     async def read(self) -> AsyncIterator[AsyncSession]:
         async with self._gate, self.inner.read() as session:
             yield session
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncSession]:
+        """PostgreSQL: a session whose every statement is its own transaction.
+
+        For the one-call append (storage.postgres): the revision lock is then held only
+        inside the server, never across a round trip to this process.
+        """
+        async with self._gate, self.inner.writer_engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            async with AsyncSession(bind=connection, expire_on_commit=False) as session:
+                yield session
