@@ -6,6 +6,7 @@ methods are registered with no response serializer.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 
 import grpc
@@ -84,7 +85,7 @@ class InterpolationServicer:
                       context: Context) -> Source:
         kind = request.WhichOneof("source")
         if kind == "inline":
-            return inline_source(request.inline)
+            return await asyncio.to_thread(inline_source, request.inline)
         if kind == "stored_label":
             identity = [(k, v) for k, v in context.invocation_metadata() or ()
                         if k == IDENTITY_METADATA_KEY]
@@ -112,7 +113,8 @@ class InterpolationServicer:
     async def StreamFrameStates(self, request: pb.StreamFrameStatesRequest,
                                 context: Context) -> AsyncIterator[bytes]:
         source = await self._source(request, context)
-        tracks, plan = self._plan(source, request.track_ids)
+        # Validation and per-piece precompute take a while for big requests: off the loop.
+        tracks, plan = await asyncio.to_thread(self._plan, source, request.track_ids)
         per_message = check_frames_per_message(request.frames_per_message)
         stop = request.end_frame or plan.frame_count
         try:
@@ -121,12 +123,20 @@ class InterpolationServicer:
         except InterpolationInputError as exc:
             raise InvalidArgument.of(request_field(exc, source.field), exc.message) from exc
         encoder = self._encoder(source, tracks, plan)
-        # A block is computed once the previous one's messages are written: memory stays
-        # bounded by one block whatever the sequence's length, and a cancelled call stops
-        # at the next write.
-        for block in blocks:
-            for bodies in group_frames(encoder.frame_bodies(block), per_message):
-                yield wire.stream_response(bodies, plan.frame_count)
+
+        def next_bodies() -> list[bytes] | None:
+            block = next(blocks, None)
+            return None if block is None else encoder.frame_bodies(block)
+
+        # The next block is computed on a worker thread while this one's messages are
+        # written (numpy releases the GIL): at most two blocks are in memory whatever the
+        # sequence's length, and a cancelled call stops at the next write.
+        loop = asyncio.get_running_loop()
+        pending = loop.run_in_executor(None, next_bodies)
+        while (bodies := await pending) is not None:
+            pending = loop.run_in_executor(None, next_bodies)
+            for group in group_frames(bodies, per_message):
+                yield wire.stream_response(group, plan.frame_count)
 
     async def GetFrameState(self, request: pb.GetFrameStateRequest, context: Context) -> bytes:
         source = await self._source(request, context)

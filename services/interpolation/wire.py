@@ -3,13 +3,14 @@
 Building one protobuf object per state in Python costs microseconds (NOTES.md), more
 than computing it. So the states of a block are written straight into the wire format
 of `framewise.interpolation.v1` messages: each state is a row of a byte matrix made of
-fixed-width slots (a varint, a table entry, the coordinates), a mask keeps the bytes
-actually used, and compaction in C order yields the encoded `ObjectState`s back to back.
+fixed-width slots (a varint, an entry of a byte table, the coordinates), a mask keeps
+the bytes actually used, and compaction in C order yields the encoded `ObjectState`s
+back to back.
 
 Any client generated from the protos reads them: they are the protobuf encoding of the
-same messages, defaults omitted, with one liberty the format allows: in fixed-size
-states the coordinates field comes first. The tests check that the standard parser
-reads exactly the messages the obvious encoder builds.
+same messages, defaults omitted, with one liberty the format allows: the coordinates
+field comes first in each object, so it sits at the same column in every row. The tests
+check that the standard parser reads exactly the messages the obvious encoder builds.
 """
 
 from __future__ import annotations
@@ -36,12 +37,9 @@ GEOMETRY_TYPE = {  # framewise.common.v1.GeometryType numbers
 _OBJECTS = 0x1A  # FrameState.objects = 3, length-delimited
 _COORDINATES = 0x2A  # ObjectState.coordinates = 5, packed doubles
 _VISIBILITY = 0x32  # ObjectState.visibility = 6, packed varints
-_FRAMES = 0x0A  # StreamFrameStatesResponse.frames = 1 / GetFrameStateResponse.frame_state = 1
-_FRAME_COUNT = 0x10  # field 2, varint
-_FRAME = 0x08  # FrameState.frame = 1
-_TIMESTAMP = 0x11  # FrameState.timestamp = 2, fixed64
-
-MAX_VISIBILITY = 127  # one-byte varints
+_ATTRIBUTES = 0x3A  # ObjectState.attributes_json = 7
+# Slot widths: a tag and a varint of up to 3 bytes (lengths < 2 MiB, checked upstream).
+_HEADER = 4
 
 
 def varint(value: int) -> bytes:
@@ -66,33 +64,85 @@ def _varint_len(values: np.ndarray) -> np.ndarray:
     return length
 
 
-def _put_varint(rec: np.ndarray, mask: np.ndarray, col: int, width: int,
+def _put_header(rec: np.ndarray, mask: np.ndarray, col: int, tag: int,
                 values: np.ndarray) -> None:
-    """Writes varints of non-negative `values` left-aligned in slot rec[:, col:col+width]."""
+    """A tag and the varint `values` (< 2**21), left-aligned in the 4-byte slot at `col`."""
+    rec[:, col], mask[:, col] = tag, True
     v = values.astype(np.uint64)
-    for k in range(width):
+    for k in range(_HEADER - 1):
         rest = v >> np.uint64(7 * k)
         more = (rest >> np.uint64(7)) > 0
-        rec[:, col + k] = (rest & np.uint64(0x7F)).astype(np.uint8) | (more.astype(np.uint8) << 7)
-        mask[:, col + k] = (rest > 0) | (k == 0)
+        rec[:, col + 1 + k] = (rest & np.uint64(0x7F)).astype(np.uint8) | (
+            more.astype(np.uint8) << 7)
+        mask[:, col + 1 + k] = (rest > 0) | (k == 0)
 
 
-def _put_table(rec: np.ndarray, mask: np.ndarray, col: int, table: np.ndarray,
-               lengths: np.ndarray, ids: np.ndarray) -> None:
-    """Copies entry `ids[n]` of a padded byte table into row n's slot at `col`."""
-    width = table.shape[1]
-    if width == 0:
-        return
-    rec[:, col:col + width] = table[ids]
-    mask[:, col:col + width] = np.arange(width) < lengths[ids][:, None]
+def _ragged_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For concatenated runs of `counts`: each element's run and position in its run."""
+    rows = np.repeat(np.arange(counts.shape[0]), counts)
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return rows, within
 
 
-def _padded_table(entries: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    lengths = np.array([len(e) for e in entries], dtype=np.int64)
-    table = np.zeros((len(entries), int(lengths.max(initial=0))), dtype=np.uint8)
-    for i, entry in enumerate(entries):
-        table[i, :len(entry)] = np.frombuffer(entry, dtype=np.uint8)
-    return table, lengths
+class ByteTable:
+    """Byte strings as rows of a padded matrix with a mask of the bytes used, so the rows
+    of many states can be gathered at once. Grows as entries are put."""
+
+    def __init__(self) -> None:
+        self.rows = np.zeros((0, 0), dtype=np.uint8)
+        self.mask = np.zeros((0, 0), dtype=bool)
+        self.length = np.zeros(0, dtype=np.int64)
+        self.built = np.zeros(0, dtype=bool)
+
+    def missing(self, ids: np.ndarray) -> np.ndarray:
+        """The distinct ids not put yet."""
+        inside = ids < self.built.shape[0]
+        absent = ~inside
+        absent[inside] = ~self.built[ids[inside]]
+        if not absent.any():
+            return ids[:0]
+        seen = np.zeros(int(ids.max()) + 1, dtype=bool)  # a bitmap beats sorting here
+        seen[ids[absent]] = True
+        return np.flatnonzero(seen)
+
+    def _grow(self, size: int, width: int) -> None:
+        if size <= self.rows.shape[0] and width <= self.rows.shape[1]:
+            return
+        size, width = max(size, self.rows.shape[0]), max(width, self.rows.shape[1])
+        rows = np.zeros((size, width), dtype=np.uint8)
+        mask = np.zeros((size, width), dtype=bool)
+        rows[:self.rows.shape[0], :self.rows.shape[1]] = self.rows
+        mask[:self.mask.shape[0], :self.mask.shape[1]] = self.mask
+        self.rows, self.mask = rows, mask
+        self.length = np.concatenate([self.length, np.zeros(size - self.length.shape[0],
+                                                            dtype=np.int64)])
+        self.built = np.concatenate([self.built, np.zeros(size - self.built.shape[0],
+                                                          dtype=bool)])
+
+    def put_rows(self, ids: np.ndarray, rows: np.ndarray, mask: np.ndarray) -> None:
+        """Entries given as slot rows with their masks (the masked bytes are the entry)."""
+        self._grow(int(ids.max(initial=-1)) + 1, rows.shape[1])
+        width = rows.shape[1]
+        self.rows[ids, :width], self.rows[ids, width:] = rows, 0
+        self.mask[ids, :width], self.mask[ids, width:] = mask, False
+        self.length[ids] = mask.sum(axis=1)
+        self.built[ids] = True
+
+    def put(self, ids: np.ndarray, entries: Sequence[bytes]) -> None:
+        lengths = np.array([len(e) for e in entries], dtype=np.int64)
+        rows = np.zeros((len(entries), int(lengths.max(initial=0))), dtype=np.uint8)
+        run, within = _ragged_rows(lengths)
+        rows[run, within] = np.frombuffer(b"".join(entries), dtype=np.uint8)
+        self.put_rows(ids, rows, np.arange(rows.shape[1]) < lengths[:, None])
+
+    def gather(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.take(self.rows, ids, axis=0), np.take(self.mask, ids, axis=0)
+
+    def copy_into(self, rec: np.ndarray, mask: np.ndarray, col: int, ids: np.ndarray) -> None:
+        """Entry ids[n] into row n's slot at `col` (the slot is as wide as the table)."""
+        width = self.rows.shape[1]
+        if width:
+            rec[:, col:col + width], mask[:, col:col + width] = self.gather(ids)
 
 
 def _coordinate_bytes(col: GeometryColumns) -> tuple[np.ndarray, np.ndarray]:
@@ -107,11 +157,8 @@ def _coordinate_bytes(col: GeometryColumns) -> tuple[np.ndarray, np.ndarray]:
     else:
         dim = col.coords.shape[1]
         counts = col.vertex_counts
-        width = int(counts.max(initial=0)) * dim
-        values = np.zeros((n, width))
-        rows = np.repeat(np.arange(n), counts)
-        starts = np.cumsum(counts) - counts
-        within = np.arange(counts.sum()) - np.repeat(starts, counts)
+        values = np.zeros((n, int(counts.max(initial=0)) * dim))
+        rows, within = _ragged_rows(counts)
         values.reshape(n, -1, dim)[rows, within] = col.coords
         used = counts * dim
     data = np.ascontiguousarray(values, dtype="<f8").view(np.uint8).reshape(n, -1)
@@ -119,18 +166,22 @@ def _coordinate_bytes(col: GeometryColumns) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _visibility_bytes(col: GeometryColumns) -> tuple[np.ndarray, np.ndarray]:
-    """(N, Kmax) uint8 one-byte varints padded per state, and (N,) count per state."""
+    """(N, Kmax) uint8 one-byte varints (flags < 128) padded per state, and (N,) counts."""
     assert col.visibility is not None and col.vertex_counts is not None
-    n, counts = len(col), col.vertex_counts
-    table = np.zeros((n, int(counts.max(initial=0))), dtype=np.uint8)
-    rows = np.repeat(np.arange(n), counts)
-    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    counts = col.vertex_counts
+    table = np.zeros((len(col), int(counts.max(initial=0))), dtype=np.uint8)
+    rows, within = _ragged_rows(counts)
     table[rows, within] = col.visibility.astype(np.uint8)
     return table, counts
 
 
 class FrameEncoder:
-    """Encodes the blocks of one request; holds its per-track and per-keyframe tables."""
+    """Encodes the blocks of one request; holds its per-track and per-keyframe tables.
+
+    A state's "template" is what depends only on its keyframe and keyframe flag: fields
+    1-4 (track id, category, geometry, is_keyframe) and 7 (attributes, per-frame and
+    track-level). Template t = attribute_index * 2 + is_keyframe.
+    """
 
     def __init__(self, track_ids: np.ndarray, category_ids: np.ndarray,
                  geometries: Sequence[Geometry], attributes: Sequence[Mapping[str, Any]],
@@ -147,45 +198,37 @@ class FrameEncoder:
                 head += b"\x10" + varint(category_id)
             head += b"\x18" + varint(GEOMETRY_TYPE[geometry])
             prefixes += [head, head + b"\x20\x01"]  # is_keyframe false / true
-        self._prefix, self._prefix_len = _padded_table(prefixes)
+        self._prefix = ByteTable()
+        self._prefix.put(np.arange(len(prefixes)), prefixes)
         self._attributes = attributes
         self._track_attributes = track_attributes
-        self._attr_table = np.zeros((len(attributes), 0), dtype=np.uint8)
-        self._attr_len = np.zeros(len(attributes), dtype=np.int64)
-        self._attr_built = np.zeros(len(attributes), dtype=bool)
+        self._attribute_fields = ByteTable()
+        self._templates: dict[Geometry, ByteTable] = {}
         self._timestamps = timestamps
-        self._fixed = _FixedRecords()
-
-    def prefix(self, template: np.ndarray) -> list[bytes]:
-        """Fields 1-4 of the given states' templates (track, keyframe flag)."""
-        return [self._prefix[t, :self._prefix_len[t]].tobytes() for t in template.tolist()]
-
-    def attributes_field(self, attribute_index: np.ndarray) -> list[bytes]:
-        return [self._attr_table[a, :self._attr_len[a]].tobytes()
-                for a in attribute_index.tolist()]
 
     def _ensure_attributes(self, col: GeometryColumns) -> None:
         """Encodes the attributes field of each keyframe the first time a state uses it."""
-        missing = ~self._attr_built[col.attribute_index]
-        if not missing.any():
+        index = self._attribute_fields.missing(col.attribute_index)
+        if not index.size:
             return
-        index, first = np.unique(col.attribute_index[missing], return_index=True)
-        tracks = col.track_index[missing][first]
-        entries: list[bytes] = []
-        for a, t in zip(index.tolist(), tracks.tolist(), strict=True):
+        track_of = np.zeros(len(self._attributes), dtype=np.int64)
+        track_of[col.attribute_index] = col.track_index
+        entries = []
+        for a, t in zip(index.tolist(), track_of[index].tolist(), strict=True):
             merged = {**self._attributes[a], **self._track_attributes[t]}
-            text = json.dumps(merged, separators=(",", ":"), ensure_ascii=False).encode()
-            entries.append(b"\x3a" + varint(len(text)) + text if merged else b"")
-        lengths = np.array([len(e) for e in entries], dtype=np.int64)
-        width = max(self._attr_table.shape[1], int(lengths.max(initial=0)))
-        if width > self._attr_table.shape[1]:
-            grown = np.zeros((self._attr_table.shape[0], width), dtype=np.uint8)
-            grown[:, :self._attr_table.shape[1]] = self._attr_table
-            self._attr_table = grown
-        for a, entry in zip(index.tolist(), entries, strict=True):
-            self._attr_table[a, :len(entry)] = np.frombuffer(entry, dtype=np.uint8)
-        self._attr_len[index] = lengths
-        self._attr_built[index] = True
+            if merged:
+                text = json.dumps(merged, separators=(",", ":"), ensure_ascii=False).encode()
+                entries.append(bytes([_ATTRIBUTES]) + varint(len(text)) + text)
+            else:
+                entries.append(b"")
+        self._attribute_fields.put(index, entries)
+
+    def _fixed_size(self, col: GeometryColumns) -> bool:
+        """Every state of the family has the same number of coordinates and no visibility."""
+        if col.vertex_counts is not None:
+            return False
+        return not (col.geometry is Geometry.CUBOID and col.coords.shape[1] == 11
+                    and np.isnan(col.coords[:, 7]).any())
 
     def encode_states(self, col: GeometryColumns) -> tuple[np.ndarray, np.ndarray]:
         """The states of one family as `FrameState.objects` fields, back to back.
@@ -197,41 +240,76 @@ class FrameEncoder:
         if n == 0:
             return np.zeros(0, dtype=np.uint8), np.zeros(1, dtype=np.int64)
         self._ensure_attributes(col)
-        if col.vertex_counts is None and not (
-            col.geometry is Geometry.CUBOID and col.coords.shape[1] == 11
-            and np.isnan(col.coords[:, 7]).any()
-        ):
-            return self._fixed.encode(col, self)
-        prefix_ids = col.track_index * 2 + col.is_keyframe
         coords, coord_len = _coordinate_bytes(col)
+        templates = col.attribute_index * 2 + col.is_keyframe
+        if self._fixed_size(col):
+            rec, mask, lengths = self._fixed_records(col, templates, coords)
+        else:
+            rec, mask, lengths = self._ragged_records(col, coords, coord_len)
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return rec[mask], offsets
+
+    def _fixed_records(self, col: GeometryColumns, templates: np.ndarray,
+                       coords: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Whole records per template, with a hole for the coordinates at a fixed column:
+        a block costs one row gather and one slice copy."""
+        table = self._templates.setdefault(col.geometry, ByteTable())
+        hole, width = 2 * _HEADER, coords.shape[1]
+        new = table.missing(templates)
+        if new.size:
+            track_of = np.zeros(int(templates.max()) + 1, dtype=np.int64)
+            track_of[templates] = col.track_index
+            prefix_ids = track_of[new] * 2 + new % 2
+            attribute_ids = new // 2
+            body = (1 + int(_varint_len(np.array([width]))[0]) + width
+                    + self._prefix.length[prefix_ids]
+                    + self._attribute_fields.length[attribute_ids])
+            prefix_at = hole + width
+            attributes_at = prefix_at + self._prefix.rows.shape[1]
+            rows = np.zeros((new.shape[0], attributes_at + self._attribute_fields.rows.shape[1]),
+                            dtype=np.uint8)
+            mask = np.zeros(rows.shape, dtype=bool)
+            _put_header(rows, mask, 0, _OBJECTS, body)
+            _put_header(rows, mask, _HEADER, _COORDINATES, np.full(new.shape[0], width))
+            mask[:, hole:prefix_at] = True
+            self._prefix.copy_into(rows, mask, prefix_at, prefix_ids)
+            self._attribute_fields.copy_into(rows, mask, attributes_at, attribute_ids)
+            table.put_rows(new, rows, mask)
+        rec, mask = table.gather(templates)
+        rec[:, hole:hole + width] = coords
+        return rec, mask, table.length[templates]
+
+    def _ragged_records(self, col: GeometryColumns, coords: np.ndarray,
+                        coord_len: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Slot by slot, for states whose sizes differ (polygons, keypoints, ...)."""
+        n = len(col)
+        prefix_ids = col.track_index * 2 + col.is_keyframe
         vis = _visibility_bytes(col) if col.visibility is not None else None
         vis_len = np.zeros(n, dtype=np.int64)
         if vis is not None:
             vis_len = 1 + _varint_len(vis[1]) + vis[1]
-        record_len = (self._prefix_len[prefix_ids] + 1 + _varint_len(coord_len) + coord_len
-                      + vis_len + self._attr_len[col.attribute_index])
-        widths = [4, self._prefix.shape[1], 4, coords.shape[1],
-                  0 if vis is None else 4 + vis[0].shape[1], self._attr_table.shape[1]]
-        rec = np.zeros((n, sum(widths)), dtype=np.uint8)
+        body = (1 + _varint_len(coord_len) + coord_len + vis_len
+                + self._prefix.length[prefix_ids]
+                + self._attribute_fields.length[col.attribute_index])
+        widths = [_HEADER, _HEADER, coords.shape[1],
+                  0 if vis is None else _HEADER + vis[0].shape[1],
+                  self._prefix.rows.shape[1], self._attribute_fields.rows.shape[1]]
+        col0 = np.cumsum([0, *widths]).tolist()
+        rec = np.zeros((n, col0[-1]), dtype=np.uint8)
         mask = np.zeros(rec.shape, dtype=bool)
-        col0 = np.cumsum([0, *widths])
-        rec[:, 0], mask[:, 0] = _OBJECTS, True
-        _put_varint(rec, mask, 1, 3, record_len)
-        _put_table(rec, mask, col0[1], self._prefix, self._prefix_len, prefix_ids)
-        rec[:, col0[2]], mask[:, col0[2]] = _COORDINATES, True
-        _put_varint(rec, mask, col0[2] + 1, 3, coord_len)
-        rec[:, col0[3]:col0[4]] = coords
-        mask[:, col0[3]:col0[4]] = np.arange(coords.shape[1]) < coord_len[:, None]
+        _put_header(rec, mask, col0[0], _OBJECTS, body)
+        _put_header(rec, mask, col0[1], _COORDINATES, coord_len)
+        rec[:, col0[2]:col0[3]] = coords
+        mask[:, col0[2]:col0[3]] = np.arange(coords.shape[1]) < coord_len[:, None]
         if vis is not None:
             table, counts = vis
-            rec[:, col0[4]], mask[:, col0[4]] = _VISIBILITY, True
-            _put_varint(rec, mask, col0[4] + 1, 3, counts)
-            rec[:, col0[4] + 4:col0[5]] = table
-            mask[:, col0[4] + 4:col0[5]] = np.arange(table.shape[1]) < counts[:, None]
-        _put_table(rec, mask, col0[5], self._attr_table, self._attr_len, col.attribute_index)
-        offsets = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(mask.sum(axis=1), out=offsets[1:])
-        return rec[mask], offsets
+            _put_header(rec, mask, col0[3], _VISIBILITY, counts)
+            rec[:, col0[3] + _HEADER:col0[4]] = table
+            mask[:, col0[3] + _HEADER:col0[4]] = np.arange(table.shape[1]) < counts[:, None]
+        self._prefix.copy_into(rec, mask, col0[4], prefix_ids)
+        self._attribute_fields.copy_into(rec, mask, col0[5], col.attribute_index)
+        return rec, mask, 1 + _varint_len(body) + body
 
     def frame_bodies(self, block: FrameBlock) -> list[bytes]:
         """One encoded `FrameState` per frame of the block (without its own tag/length)."""
@@ -247,86 +325,6 @@ class FrameEncoder:
             parts += [data[bounds[i]:bounds[i + 1]].tobytes() for data, bounds in encoded]
             bodies.append(b"".join(parts))
         return bodies
-
-
-class _FixedRecords:
-    """Whole `objects` fields of fixed-size states, precomputed per template.
-
-    For bbox, point and cuboid states everything but the coordinates depends only on the
-    state's keyframe (track, attributes) and keyframe flag: each such template is encoded
-    once with a hole for the coordinates, and a block's records are one row gather plus
-    one coordinate copy per distinct hole position.
-    """
-
-    def __init__(self) -> None:
-        self.table = np.zeros((0, 0), dtype=np.uint8)
-        self.mask = np.zeros((0, 0), dtype=bool)
-        self.hole = np.zeros(0, dtype=np.int64)  # where the coordinates go, -1: not built
-        self.length = np.zeros(0, dtype=np.int64)  # bytes of each record
-        self.holes: list[int] = []  # the distinct hole positions
-        self.width = 0  # bytes of coordinates
-
-    def _build(self, templates: np.ndarray, col: GeometryColumns, coord_bytes: int,
-               encoder: FrameEncoder) -> None:
-        every = col.attribute_index * 2 + col.is_keyframe
-        track_of = np.zeros(int(every.max()) + 1, dtype=np.int64)
-        track_of[every] = col.track_index
-        prefixes = encoder.prefix(track_of[templates] * 2 + templates % 2)
-        attributes = encoder.attributes_field(templates // 2)
-        rows, holes = [], []
-        for prefix, attribute in zip(prefixes, attributes, strict=True):
-            # The coordinates come first, so they sit at the same place in nearly every
-            # record (fields may come in any order; every protobuf parser accepts that).
-            coords_field = bytes([_COORDINATES]) + varint(coord_bytes)
-            body_len = len(coords_field) + coord_bytes + len(prefix) + len(attribute)
-            head = bytes([_OBJECTS]) + varint(body_len) + coords_field
-            rows.append(head + bytes(coord_bytes) + prefix + attribute)
-            holes.append(len(head))
-        size = max(self.table.shape[0], int(templates.max()) + 1)
-        width = max(self.table.shape[1], max(len(r) for r in rows))
-        table = np.zeros((size, width), dtype=np.uint8)
-        mask = np.zeros((size, width), dtype=bool)
-        hole = np.full(size, -1, dtype=np.int64)
-        length = np.zeros(size, dtype=np.int64)
-        table[:self.table.shape[0], :self.table.shape[1]] = self.table
-        mask[:self.mask.shape[0], :self.mask.shape[1]] = self.mask
-        hole[:self.hole.shape[0]] = self.hole
-        length[:self.length.shape[0]] = self.length
-        for t, row, at in zip(templates.tolist(), rows, holes, strict=True):
-            table[t, :len(row)] = np.frombuffer(row, dtype=np.uint8)
-            mask[t, :len(row)] = True
-            hole[t] = at
-            length[t] = len(row)
-        self.table, self.mask, self.hole, self.length = table, mask, hole, length
-        self.holes = sorted(set(self.holes) | set(holes))
-
-    def encode(self, col: GeometryColumns,
-               encoder: FrameEncoder) -> tuple[np.ndarray, np.ndarray]:
-        n = len(col)
-        coords, _ = _coordinate_bytes(col)
-        if coords.shape[1] != self.width:  # a family's coordinates have one size
-            self.__init__()  # type: ignore[misc]
-            self.width = coords.shape[1]
-        template = col.attribute_index * 2 + col.is_keyframe
-        known = template < self.hole.shape[0]
-        missing = ~known
-        missing[known] = self.hole[template[known]] < 0
-        if missing.any():
-            self._build(np.unique(template[missing]), col, self.width, encoder)
-        rec = np.take(self.table, template, axis=0)
-        if len(self.holes) == 1:
-            rec[:, self.holes[0]:self.holes[0] + self.width] = coords
-        else:
-            holes = self.hole[template]
-            for at in self.holes:
-                rows = np.flatnonzero(holes == at)
-                rec[rows, at:at + self.width] = coords[rows]
-        lengths = self.length[template]
-        offsets = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        if offsets[-1] == rec.size:
-            return rec.reshape(-1), offsets
-        return rec[np.take(self.mask, template, axis=0)], offsets
 
 
 def stream_response(bodies: Sequence[bytes], frame_count: int) -> bytes:
