@@ -24,7 +24,7 @@ from services.labeling.domain.models import (
 )
 from services.labeling.domain.validation import check_label
 from services.labeling.storage.gate import GatedDatabase
-from services.labeling.storage.postgres import ANY_PREVIOUS
+from services.labeling.storage.postgres import ANY_PREVIOUS, LabelHeads
 from services.labeling.storage.repository import Conflict, LabelRepository
 from shared.db import Database
 from shared.db.types import utcnow
@@ -152,15 +152,15 @@ class LabelingOperations:
                            document: dict[str, Any], max_track_id: int) -> Label:
         """PostgreSQL: checks on what was read, then one atomic compare-and-swap append."""
         for _ in range(OVERWRITE_ATTEMPTS):
-            async with self.db.autocommit() as session:
-                repo = LabelRepository(session)
-                current = await repo.current_label(draft.sample_id, draft.label_set)
+            async with self.db.driver_connection() as connection:
+                heads = LabelHeads(connection)
+                current, hold = await heads.head(draft.sample_id, draft.label_set)
                 _check_etag(draft.etag, current)
-                _check_hold(await repo.get_hold(draft.sample_id, draft.label_set), caller)
+                _check_hold(hold, caller)
                 label = _next_state(caller, draft, dataset_id, document, max_track_id,
                                     current, 0)
                 expected = current.revision if draft.etag and current else ANY_PREVIOUS
-                revision = await repo.append_label_atomic(label, expected)
+                revision = await heads.append(label, expected)
             if revision is not None:
                 label.revision = revision
                 return label

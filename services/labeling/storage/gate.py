@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,3 +50,15 @@ class GatedDatabase:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             async with AsyncSession(bind=connection, expire_on_commit=False) as session:
                 yield session
+
+    @asynccontextmanager
+    async def driver_connection(self) -> AsyncIterator[Any]:
+        """PostgreSQL: the pooled asyncpg connection itself, outside any transaction.
+
+        Every statement on it is its own transaction; it goes back to the pool after.
+        """
+        async with self._gate, self.inner.writer_engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            # Statements must commit on their own: an open transaction would hold them.
+            assert not driver.is_in_transaction()
+            yield driver
