@@ -1,0 +1,94 @@
+"""What the sync and async clients share: configuration, stubs, and small pure helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from framewise.client import types as t
+from framewise.client.config import ClientConfig, TlsConfig
+from framewise.client.errors import invalid
+from framewise.dataset.v1 import dataset_pb2_grpc
+from framewise.interpolation.v1 import interpolation_pb2_grpc
+from framewise.labeling.v1 import labeling_pb2_grpc
+from framewise.release.v1 import release_pb2_grpc
+
+T = TypeVar("T")
+
+STUBS: dict[str, Callable[[Any], Any]] = {
+    "dataset": dataset_pb2_grpc.DatasetServiceStub,
+    "labeling": labeling_pb2_grpc.LabelingServiceStub,
+    "interpolation": interpolation_pb2_grpc.InterpolationServiceStub,
+    "release": release_pb2_grpc.ReleaseServiceStub,
+}
+
+# What `add_samples` sends per BatchCreateSamples call (the server takes up to 10,000).
+DEFAULT_BATCH_SIZE = 500
+
+# Attributes for a label update: a dict, or a function of the current label (None when
+# there is none yet) returning the new attributes; it is called again on each retry.
+LabelAttributes = Mapping[str, Any] | Callable[[t.Label | None], Mapping[str, Any]] | None
+
+
+def make_config(config: ClientConfig | None, *, addresses: dict[str, str] | None,
+                token: str | None, user: str | None, tls: TlsConfig | bool | None,
+                timeout: float | None) -> ClientConfig:
+    if config is not None:
+        return config
+    return ClientConfig.from_env(addresses=addresses, token=token, user=user, tls=tls,
+                                 timeout=timeout)
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    if size < 1:
+        raise invalid("batch_size", "must be at least 1")
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def new_attributes(attributes: LabelAttributes, current: t.Label | None) -> Mapping[str, Any]:
+    if callable(attributes):
+        return attributes(current)
+    if attributes is not None:
+        return attributes
+    if current is None:
+        raise invalid("label.attributes_json", "no label to update; pass attributes")
+    return current.attributes
+
+
+def conflict_backoff(attempt: int) -> float:
+    return min(0.05 * 2 ** attempt, 1.0)
+
+
+def release_poll_interval(attempt: int) -> float:
+    return min(0.1 * 1.5 ** attempt, 2.0)
+
+
+def clone_sample(sample: t.Sample) -> t.NewSample:
+    return t.NewSample(name=sample.name, attributes=sample.attributes,
+                       metadata=sample.metadata, priority=sample.priority,
+                       assigned_labeler=sample.assigned_labeler,
+                       assigned_reviewer=sample.assigned_reviewer)
+
+
+def dataset_copy_kwargs(source: t.Dataset, name: str,
+                        description: str | None) -> dict[str, Any]:
+    return {"name": name, "task_type": source.task_type,
+            "description": source.description if description is None else description,
+            "task_attributes": source.task_attributes, "settings": source.settings,
+            "metadata": source.metadata}
+
+
+def is_uuid_like(text: str) -> bool:
+    return len(text) == 36 and text.count("-") == 4
+
+
+def pick_by_name(datasets: Sequence[t.Dataset], name: str) -> t.Dataset | None:
+    exact = [d for d in datasets if d.name == name]
+    return exact[0] if exact else None

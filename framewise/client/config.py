@@ -1,0 +1,120 @@
+"""Where the services are, who is calling, and how channels are made.
+
+Read from arguments first, then `FRAMEWISE_*` variables:
+
+- `FRAMEWISE_<SERVICE>_ADDRESS` (else `FRAMEWISE_HOST` and `FRAMEWISE_<SERVICE>_PORT`,
+  else the default ports 50051-50054 on 127.0.0.1), as the services read them;
+- `FRAMEWISE_TOKEN`: sent as `authorization: Bearer <token>`;
+- `FRAMEWISE_USER`: sent as `x-framewise-user` (the identity until tokens land);
+- `FRAMEWISE_TLS_CA` (a PEM file of the CA) or `FRAMEWISE_TLS=true` (system roots), with
+  `FRAMEWISE_TLS_CERT` / `FRAMEWISE_TLS_KEY` for a client certificate;
+- `FRAMEWISE_TIMEOUT_S`: the deadline of every unary call (default 30 s).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+
+from shared.channels import CHANNEL_OPTIONS
+from shared.config import SERVICES, service_address
+from shared.identity import IDENTITY_METADATA_KEY
+
+DEFAULT_TIMEOUT_S = 30.0
+# Streams (interpolation, downloads, exports) may run long: one deadline for the whole.
+DEFAULT_STREAM_TIMEOUT_S = 3600.0
+
+
+def _env(name: str) -> str:
+    return os.environ.get(name, "").strip()
+
+
+def _truthy(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class TlsConfig:
+    """TLS for every channel: a CA bundle (None: the system roots) and a client cert."""
+
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+
+    def credentials(self) -> grpc.ChannelCredentials:
+        def read(path: Path | None) -> bytes | None:
+            return path.read_bytes() if path else None
+
+        return grpc.ssl_channel_credentials(
+            root_certificates=read(self.ca_file),
+            private_key=read(self.key_file),
+            certificate_chain=read(self.cert_file),
+        )
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Everything a client needs; `ClientConfig.from_env()` fills the gaps."""
+
+    addresses: dict[str, str]
+    token: str = ""
+    user: str = ""
+    tls: TlsConfig | None = None
+    timeout: float = DEFAULT_TIMEOUT_S
+    stream_timeout: float = DEFAULT_STREAM_TIMEOUT_S
+    options: list[tuple[str, object]] = field(default_factory=lambda: list(CHANNEL_OPTIONS))
+
+    @classmethod
+    def from_env(cls, *, addresses: dict[str, str] | None = None, token: str | None = None,
+                 user: str | None = None, tls: TlsConfig | bool | None = None,
+                 timeout: float | None = None,
+                 stream_timeout: float | None = None) -> ClientConfig:
+        given = addresses or {}
+        unknown = set(given) - set(SERVICES)
+        if unknown:
+            raise ValueError(f"unknown services {sorted(unknown)}; expected {SERVICES}")
+        return cls(
+            addresses={s: given.get(s) or service_address(s) for s in SERVICES},
+            token=_env("FRAMEWISE_TOKEN") if token is None else token,
+            user=_env("FRAMEWISE_USER") if user is None else user,
+            tls=_tls_from(tls),
+            timeout=timeout or float(_env("FRAMEWISE_TIMEOUT_S") or DEFAULT_TIMEOUT_S),
+            stream_timeout=stream_timeout or DEFAULT_STREAM_TIMEOUT_S,
+        )
+
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        """The metadata sent on every call: the bearer token and the user, when set."""
+        pairs: list[tuple[str, str]] = []
+        if self.token:
+            pairs.append(("authorization", f"Bearer {self.token}"))
+        if self.user:
+            pairs.append((IDENTITY_METADATA_KEY, self.user))
+        return tuple(pairs)
+
+    def channel(self, service: str) -> grpc.Channel:
+        address = self.addresses[service]
+        if self.tls is not None:
+            return grpc.secure_channel(address, self.tls.credentials(), options=self.options)
+        return grpc.insecure_channel(address, options=self.options)
+
+    def aio_channel(self, service: str) -> grpc.aio.Channel:
+        address = self.addresses[service]
+        if self.tls is not None:
+            return grpc.aio.secure_channel(address, self.tls.credentials(),
+                                           options=self.options)
+        return grpc.aio.insecure_channel(address, options=self.options)
+
+
+def _tls_from(tls: TlsConfig | bool | None) -> TlsConfig | None:
+    if isinstance(tls, TlsConfig):
+        return tls
+    if tls is False:
+        return None
+    ca, cert, key = _env("FRAMEWISE_TLS_CA"), _env("FRAMEWISE_TLS_CERT"), _env("FRAMEWISE_TLS_KEY")
+    if tls or ca or _truthy(_env("FRAMEWISE_TLS")):
+        return TlsConfig(ca_file=Path(ca) if ca else None, cert_file=Path(cert) if cert else None,
+                         key_file=Path(key) if key else None)
+    return None
