@@ -86,29 +86,33 @@ def _visibility(message: pb.Keyframe, geometry: Geometry, count: int,
 
 
 def _attributes(text: str, where: str) -> dict[str, Any]:
-    return jsondoc.parse_object(text, f"{where}.attributes_json") if text else {}
+    return jsondoc.parse_object(text, f"{where}.attributes_json")
 
 
 def _keyframes(messages: Sequence[pb.Keyframe], geometry: Geometry, dim: int,
                where: str) -> tuple[Keyframe, ...]:
     """A track's keyframes; the coordinates of all of them are read in one pass (a
     repeated field read value by value costs microseconds per keyframe)."""
-    sizes = [0 if k.removed else len(k.coordinates) for k in messages]
+    removed = [k.removed for k in messages]
+    sizes = [0 if gone else len(k.coordinates) for k, gone in zip(messages, removed, strict=True)]
     flat = np.fromiter(itertools.chain.from_iterable(
-        k.coordinates for k in messages if not k.removed), dtype=np.float64, count=sum(sizes))
+        k.coordinates for k, gone in zip(messages, removed, strict=True) if not gone),
+        dtype=np.float64, count=sum(sizes))
     keyframes = []
     start = 0
-    for j, (message, size) in enumerate(zip(messages, sizes, strict=True)):
-        attributes = _attributes(message.attributes_json, f"{where}[{j}]")
-        if message.removed:
+    keypoints = geometry is Geometry.KEYPOINTS
+    for j, (message, gone, size) in enumerate(zip(messages, removed, sizes, strict=True)):
+        text = message.attributes_json
+        attributes = _attributes(text, f"{where}[{j}]") if text else {}
+        if gone:
             keyframes.append(Keyframe(frame=message.frame, removed=True, attributes=attributes))
             continue
         shape = _shape(geometry, size, dim, f"{where}[{j}].coordinates")
-        coords = flat[start:start + size].reshape(shape)
+        visibility = (_visibility(message, geometry, shape[0], f"{where}[{j}]")
+                      if keypoints or len(message.visibility) else None)
+        keyframes.append(Keyframe(frame=message.frame, coords=flat[start:start + size]
+                                  .reshape(shape), attributes=attributes, visibility=visibility))
         start += size
-        keyframes.append(Keyframe(
-            frame=message.frame, coords=coords, attributes=attributes,
-            visibility=_visibility(message, geometry, shape[0], f"{where}[{j}]")))
     return tuple(keyframes)
 
 
