@@ -23,6 +23,7 @@ from services.labeling.domain.models import (
     SampleInfo,
 )
 from services.labeling.domain.validation import check_label
+from services.labeling.storage.batching import AppendBatcher
 from services.labeling.storage.gate import GatedDatabase
 from services.labeling.storage.postgres import ANY_PREVIOUS, LabelHeads
 from services.labeling.storage.repository import Conflict, LabelRepository
@@ -94,6 +95,7 @@ class LabelingOperations:
     def __init__(self, db: Database, datasets: DatasetClient) -> None:
         self.db = GatedDatabase(db)
         self.datasets = datasets
+        self.appender = AppendBatcher(self.db)
 
     async def _sample(self, sample_id: str, label_set: str, field: str = "sample_id",
                       ) -> tuple[SampleInfo, DatasetInfo]:
@@ -160,7 +162,7 @@ class LabelingOperations:
                 label = _next_state(caller, draft, dataset_id, document, max_track_id,
                                     current, 0)
                 expected = current.revision if draft.etag and current else ANY_PREVIOUS
-                revision = await heads.append(label, expected)
+            revision = await self.appender.append(label, expected)
             if revision is not None:
                 label.revision = revision
                 return label

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.labeling.domain.models import OPEN_STATUSES, Assignment, Label, LabelStatus
-from services.labeling.storage import codec, postgres
+from services.labeling.storage import codec
 from services.labeling.storage.tables import HoldRow, LabelRow, RevisionCounter, TrackCounterRow
 from shared.db.revisions import current_revision, next_revision
 
@@ -76,10 +76,6 @@ class LabelRepository:
             await self.session.execute(insert(LabelRow).values(**codec.label_to_row_values(label)))
         except IntegrityError as exc:
             raise Conflict() from exc
-
-    async def append_label_atomic(self, label: Label, previous: int) -> int | None:
-        """PostgreSQL: takes the revision and appends in one call (see storage.postgres)."""
-        return await postgres.append_label(self.session, label, previous)
 
     async def list_current(self, dataset_id: str, label_set: str, status: LabelStatus | None,
                            after: str, limit: int) -> list[Label]:
