@@ -1,0 +1,50 @@
+"""Builds the release service's server: database, blob store, peers, builder, servicer."""
+
+from __future__ import annotations
+
+import logging
+
+from framewise.release.v1 import release_pb2, release_pb2_grpc
+from services.release.blobs import DirectoryBlobStore
+from services.release.builder import Builder
+from services.release.operations import ReleaseOperations
+from services.release.servicer import ReleaseServicer
+from services.release.settings import ReleaseSettings
+from services.release.sources import Sources
+from shared.channels import channel_to
+from shared.config import ServiceConfig
+from shared.db import Database
+from shared.db.migrations import upgrade_async
+from shared.server import Registration, Server
+
+SERVICE_NAME = "release"
+FULL_NAME = release_pb2.DESCRIPTOR.services_by_name["ReleaseService"].full_name
+
+log = logging.getLogger("framewise.release")
+
+
+async def build_server(config: ServiceConfig, settings: ReleaseSettings | None = None) -> Server:
+    settings = settings or ReleaseSettings.load(config)
+    if config.database_url.startswith("sqlite"):
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+    if config.auto_migrate:
+        await upgrade_async(SERVICE_NAME, config.database_url)
+    db = Database(config.database_url)
+    blobs = DirectoryBlobStore(settings.blob_dir)
+    if removed := blobs.remove_leftovers():
+        log.info("removed %d partial release files of interrupted builds", removed)
+    channels = [channel_to(config, peer) for peer in ("dataset", "labeling", "interpolation")]
+    builder = Builder(db, blobs, Sources(*channels), settings)
+    servicer = ReleaseServicer(ReleaseOperations(db, blobs, Sources(*channels), builder))
+    # Releases left PENDING by a process that died are resumed (or FAILED) right away.
+    await builder.open()
+    registration = Registration(
+        FULL_NAME, lambda server: release_pb2_grpc.add_ReleaseServiceServicer_to_server(
+            servicer, server)
+    )
+
+    async def close_channels() -> None:
+        for channel in channels:
+            await channel.close()
+
+    return Server(config, [registration], on_stop=[db.dispose, close_channels, builder.close])

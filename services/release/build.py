@@ -1,0 +1,166 @@
+"""Building one release: labels staged by sample id, then samples page by page into the
+release file, sequence labels streamed frame by frame from the interpolation service.
+
+Everything read is pinned to the revisions recorded when the release was accepted, so a
+build (or a rebuild after a crash) writes the same file whatever happens meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from framewise.dataset.v1 import dataset_pb2 as dpb
+from services.release import converters as conv
+from services.release.blobs import BlobStore, BlobWriter
+from services.release.domain import release_file as rf
+from services.release.domain.models import Release, Snapshot
+from services.release.sources import Sources
+from services.release.staging import StagedLabel, Staging
+from shared.task_types import LabelKind, SampleKind, TaskType, spec
+
+# Label kinds whose sequences store keyframes only: written out through interpolation.
+INTERPOLATED = frozenset({LabelKind.IMAGE_VECTOR, LabelKind.CUBOID, LabelKind.POINTCLOUD_VECTOR})
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    sample_count: int
+    size: int
+    sha256: str
+
+
+def snapshot_of(release: Release) -> Snapshot:
+    return Snapshot(dataset=release.snapshot, dataset_revision=release.dataset_revision,
+                    label_revision=release.label_revision)
+
+
+def _interpolated(task_type: TaskType) -> bool:
+    task = spec(task_type)
+    return task.is_sequence and task.label_kind in INTERPOLATED
+
+
+def _dims(task_type: TaskType) -> int:
+    return 3 if spec(task_type).sample_kind in (SampleKind.POINTCLOUD,
+                                                 SampleKind.POINTCLOUD_SEQUENCE) else 2
+
+
+class ReleaseBuild:
+    def __init__(self, release: Release, sources: Sources, blobs: BlobStore,
+                 work_dir: Path | None = None) -> None:
+        self.release = release
+        self.snapshot = snapshot_of(release)
+        self.sources = sources
+        self.blobs = blobs
+        self.work_dir = work_dir
+        self.user = release.created_by
+        self.task_type = TaskType(self.snapshot.task_type)
+        self.streamed = _interpolated(self.task_type)
+        self.dims = _dims(self.task_type)
+
+    async def run(self) -> BuildResult:
+        with tempfile.TemporaryDirectory(prefix="release-", dir=self.work_dir) as scratch:
+            staging = Staging(Path(scratch) / "staging.db")
+            try:
+                await asyncio.gather(*(self._stage(staging, name)
+                                       for name in self.snapshot.label_sets))
+                count, info = await self._write_release(staging)
+                with self.blobs.writer(self.release.manifest_key) as manifest:
+                    for line in staging.manifest_lines():
+                        manifest.write(line.encode())
+            finally:
+                staging.close()
+        return BuildResult(count, info[0], info[1])
+
+    async def _stage(self, staging: Staging, label_set: str) -> None:
+        async for page in self.sources.labels(self.release.dataset_id, label_set,
+                                              self.snapshot.label_revision, self.user):
+            staging.add_labels(label_set, [
+                (label.sample_id, conv.label_head(label), label.attributes_json,
+                 conv.label_digest(label)) for label in page])
+
+    def _header(self) -> str:
+        release = self.release
+        created = release.create_time.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return rf.header({
+            "id": release.id, "name": release.name, "description": release.description,
+            "created_at": created, "created_by": release.created_by,
+            "dataset_revision": release.dataset_revision,
+            "label_revision": release.label_revision, "format_version": "1.0",
+        }, self.snapshot.dataset)
+
+    async def _write_release(self, staging: Staging) -> tuple[int, tuple[int, str]]:
+        count = 0
+        label_sets = self.snapshot.label_sets
+        with self.blobs.writer(self.release.blob_key) as out:
+            out.write(self._header().encode())
+            async for page in self.sources.samples(self.release.dataset_id,
+                                                   self.snapshot.dataset_revision, self.user):
+                staged = staging.labels_of([s.id for s in page])
+                manifest: list[tuple[str, str, dict[str, str]]] = []
+                lines: list[str] = []
+                for sample in page:
+                    labels = staged.get(sample.id, {})
+                    manifest.append((sample.id, sample.name,
+                                     {k: v.digest for k, v in labels.items()}))
+                    first = count == 0
+                    count += 1
+                    if self.streamed and labels:
+                        out.write("".join(lines).encode())
+                        lines = []
+                        await self._write_streamed(out, first, sample, labels)
+                        continue
+                    lines.append(rf.whole_sample(first, conv.sample_head(sample), [
+                        (name, rf.whole_label(labels[name].head, labels[name].attributes_json)
+                         if name in labels else None) for name in label_sets]))
+                out.write("".join(lines).encode())
+                staging.add_manifest(manifest)
+            out.write(rf.FOOTER.encode())
+        assert out.info is not None
+        return count, (out.info.size, out.info.sha256)
+
+    async def _write_streamed(self, out: BlobWriter, first: bool, sample: dpb.Sample,
+                              labels: dict[str, StagedLabel]) -> None:
+        """A sequence sample whose labels are written frame by frame as they arrive."""
+        out.write(rf.sample_open(first, conv.sample_head(sample)).encode())
+        for i, name in enumerate(self.snapshot.label_sets):
+            label = labels.get(name)
+            if label is None:
+                out.write(rf.label_entry(i == 0, name, None).encode())
+                continue
+            out.write(rf.frames_open(i == 0, name, label.head).encode())
+            stored = _stored_frames(label.attributes_json)
+            index = 0
+            async for response in self.sources.frame_states(
+                    sample.id, name, self.snapshot.label_revision, self.user):
+                chunk = []
+                for state in response.frames:
+                    extra = stored[state.frame] if state.frame < len(stored) else None
+                    chunk.append(rf.frame(index == 0, conv.frame_json(state, self.dims, extra)))
+                    index += 1
+                out.write("".join(chunk).encode())
+            out.write((rf.FRAMES_CLOSE + "\n").encode())
+        out.write((rf.SAMPLE_CLOSE + "\n").encode())
+
+
+def _stored_frames(attributes_json: str) -> list[dict[str, Any] | None]:
+    """Per stored frame, what the written frame keeps besides annotations (timestamp,
+    image attributes); the keyframe annotations themselves are dropped right away."""
+    frames = json.loads(attributes_json or "{}").get("frames") or []
+    kept: list[dict[str, Any] | None] = []
+    for entry in frames:
+        if not isinstance(entry, dict):
+            kept.append(None)
+            continue
+        extra = {k: entry[k] for k in ("timestamp", "image_attributes") if k in entry}
+        kept.append(extra or None)
+    return kept
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,194 @@
+"""The only code that touches both protobuf messages and release domain types."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from google.protobuf import json_format, timestamp_pb2
+
+from framewise.common.v1 import common_pb2
+from framewise.dataset.v1 import dataset_pb2 as dpb
+from framewise.interpolation.v1 import interpolation_pb2 as ipb
+from framewise.labeling.v1 import labeling_pb2 as lpb
+from framewise.release.v1 import release_pb2 as pb
+from services.release.domain import release_file
+from services.release.domain.models import Release, ReleaseDraft, ReleaseStatus
+from services.release.domain.states import annotation_json
+from shared.jsondoc import parse_object
+from shared.proto_enums import task_type_from_proto
+
+STATUS_TO_PROTO = {
+    ReleaseStatus.PENDING: pb.RELEASE_STATUS_PENDING,
+    ReleaseStatus.SUCCEEDED: pb.RELEASE_STATUS_SUCCEEDED,
+    ReleaseStatus.FAILED: pb.RELEASE_STATUS_FAILED,
+}
+GEOMETRY_NAMES: dict[int, str] = {
+    common_pb2.GEOMETRY_TYPE_BBOX: "bbox",
+    common_pb2.GEOMETRY_TYPE_POINT: "point",
+    common_pb2.GEOMETRY_TYPE_POLYGON: "polygon",
+    common_pb2.GEOMETRY_TYPE_POLYLINE: "polyline",
+    common_pb2.GEOMETRY_TYPE_KEYPOINTS: "keypoints",
+    common_pb2.GEOMETRY_TYPE_CUBOID: "cuboid",
+}
+_LABEL_STATUS_PREFIX = "LABEL_STATUS_"
+
+
+def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    message = timestamp_pb2.Timestamp()
+    message.FromDatetime(value)
+    return message
+
+
+def iso(value: timestamp_pb2.Timestamp) -> str | None:
+    if not value.seconds and not value.nanos:
+        return None
+    return value.ToDatetime().isoformat() + "Z"
+
+
+def draft_from_proto(message: pb.Release) -> ReleaseDraft:
+    return ReleaseDraft(dataset_id=message.dataset_id, name=message.name,
+                        description=message.description)
+
+
+def release_to_proto(release: Release) -> pb.Release:
+    return pb.Release(
+        id=release.id, dataset_id=release.dataset_id, name=release.name,
+        description=release.description, status=STATUS_TO_PROTO[release.status],
+        failure_reason=release.failure_reason, sample_count=release.sample_count,
+        file_size_bytes=release.file_size_bytes, content_sha256=release.content_sha256,
+        dataset_revision=release.dataset_revision, label_revision=release.label_revision,
+        created_by=release.created_by, create_time=timestamp(release.create_time),
+        complete_time=timestamp(release.complete_time),
+    )
+
+
+# The dataset header of a release file
+
+
+def _color(hex_color: str) -> list[int] | None:
+    """'#ff8000' -> [255, 128, 0], the field's release files' color shape."""
+    text = hex_color.lstrip("#")
+    if len(text) not in (6, 8):
+        return None
+    try:
+        return [int(text[i:i + 2], 16) for i in range(0, len(text), 2)]
+    except ValueError:
+        return None
+
+
+def _attribute(definition: dpb.AttributeDefinition) -> dict[str, Any]:
+    name = dpb.AttributeInputType.Name(definition.input_type)
+    out: dict[str, Any] = {
+        "name": definition.name,
+        "input_type": name.removeprefix("ATTRIBUTE_INPUT_TYPE_").lower(),
+    }
+    if definition.values:
+        out["values"] = list(definition.values)
+    for bound in ("min", "max", "step"):
+        if definition.HasField(bound):
+            out[bound] = getattr(definition, bound)
+    if definition.HasField("default_value"):
+        out["default_value"] = json_format.MessageToDict(definition.default_value)
+    if definition.is_mandatory:
+        out["is_mandatory"] = True
+    if definition.is_track_level:
+        out["is_track_level"] = True
+    return out
+
+
+def _category(category: dpb.Category) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": category.id, "name": category.name,
+                           "attributes": [_attribute(a) for a in category.attributes]}
+    color = _color(category.color)
+    if color is not None:
+        out["color"] = color
+    if category.keypoint_names:
+        out["keypoint_names"] = list(category.keypoint_names)
+    return out
+
+
+def dataset_header(dataset: dpb.Dataset, label_sets: Sequence[dpb.LabelSet]) -> dict[str, Any]:
+    """The release file's `dataset` object, without its samples."""
+    task_type = task_type_from_proto(dataset.task_type, "dataset.task_type")
+    mode = common_pb2.InterpolationMode.Name(dataset.settings.interpolation_mode)
+    return {
+        "id": dataset.id,
+        "name": dataset.name,
+        "owner": dataset.owner,
+        "description": dataset.description,
+        "task_type": task_type.value,
+        "task_attributes": {
+            "format_version": "0.1",
+            "categories": [_category(c) for c in dataset.task_attributes.categories],
+            "image_attributes": [_attribute(a)
+                                 for a in dataset.task_attributes.sample_attributes],
+        },
+        "settings": {
+            "interpolation_mode": mode.removeprefix("INTERPOLATION_MODE_").lower(),
+            "extrapolate_cuboid_position": dataset.settings.extrapolate_cuboid_position,
+        },
+        "metadata": parse_object(dataset.metadata_json, "dataset.metadata_json"),
+        "created_at": iso(dataset.create_time),
+        "labelsets": [{"name": s.name, "description": s.description,
+                       "is_default": s.is_default} for s in label_sets],
+    }
+
+
+# Samples and labels
+
+
+def sample_head(sample: dpb.Sample) -> str:
+    return release_file.sample_head(
+        sample.id, sample.name, sample.metadata_json, sample.attributes_json,
+        {"priority": sample.priority, "created_by": sample.created_by,
+         "created_at": iso(sample.create_time)})
+
+
+def label_status(value: int) -> str:
+    return common_pb2.LabelStatus.Name(value).removeprefix(_LABEL_STATUS_PREFIX)
+
+
+def label_head(label: lpb.Label) -> str:
+    return release_file.label_head({
+        "label_status": label_status(label.status),
+        "score": label.score if label.HasField("score") else None,
+        "created_by": label.created_by,
+        "created_at": iso(label.create_time),
+        "updated_by": label.updated_by,
+        "updated_at": iso(label.update_time),
+        "reviewed_by": label.reviewed_by or None,
+        "reviewed_at": iso(label.review_time),
+        "revision": label.revision,
+    })
+
+
+def label_digest(label: lpb.Label) -> str:
+    """What DiffReleases compares: the content of a label, not when it was saved."""
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(f"{label.status}|{label.score if label.HasField('score') else ''}|".encode())
+    digest.update(label.attributes_json.encode())
+    return digest.hexdigest()
+
+
+def frame_json(state: ipb.FrameState, dims: int, stored: dict[str, Any] | None) -> str:
+    """One frame of a sequence label written out: interpolated states, with what the
+    stored frame had beyond annotations (its timestamp, image attributes)."""
+    names = GEOMETRY_NAMES
+    annotations = ",".join(
+        annotation_json(o.track_id, o.category_id, names[o.geometry_type], o.is_keyframe,
+                        o.coordinates, o.visibility, o.attributes_json, dims)
+        for o in state.objects)
+    parts = []
+    if state.HasField("timestamp"):
+        parts.append(f'"timestamp":{state.timestamp!r}')
+    elif stored and stored.get("timestamp") is not None:
+        parts.append(f'"timestamp":{release_file.dumps(stored["timestamp"])}')
+    parts.append(f'"annotations":[{annotations}]')
+    if stored and stored.get("image_attributes"):
+        parts.append(f'"image_attributes":{release_file.dumps(stored["image_attributes"])}')
+    return "{" + ",".join(parts) + "}"

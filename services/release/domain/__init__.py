@@ -1,0 +1,1 @@
+"""The release service's domain: plain Python, no gRPC, no SQL."""

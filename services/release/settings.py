@@ -1,0 +1,39 @@
+"""Settings of the release service beyond the shared ServiceConfig.
+
+- `FRAMEWISE_RELEASE_BLOB_DIR`: where release files are kept (default
+  `<FRAMEWISE_DATA_DIR>/releases`). Replicas must share it (a shared volume).
+- `FRAMEWISE_RELEASE_WORK_DIR`: scratch space of builds (default: the system temp dir).
+- `FRAMEWISE_RELEASE_LEASE_S`: how long a build's claim lasts without renewal (default
+  60); a release whose builder died is taken over after at most this long.
+- `FRAMEWISE_RELEASE_MAX_ATTEMPTS`: builds started before a release is marked FAILED
+  (default 3), so a release that crashes its builder cannot loop forever.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared.config import ServiceConfig
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    blob_dir: Path
+    work_dir: Path | None
+    lease_s: float
+    max_attempts: int
+
+    @classmethod
+    def load(cls, config: ServiceConfig) -> ReleaseSettings:
+        def env(name: str) -> str:
+            return os.environ.get(f"FRAMEWISE_RELEASE_{name}", "").strip()
+
+        work = env("WORK_DIR")
+        return cls(
+            blob_dir=Path(env("BLOB_DIR") or config.data_dir / "releases"),
+            work_dir=Path(work) if work else None,
+            lease_s=float(env("LEASE_S") or 60),
+            max_attempts=int(env("MAX_ATTEMPTS") or 3),
+        )

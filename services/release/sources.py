@@ -1,0 +1,127 @@
+"""What a release reads from the other services, over gRPC, as the release's creator.
+
+Every call forwards the creator's identity, so a release never shows what its creator
+could not read. Streams have long deadlines (a build may take minutes); unary calls
+the usual short one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import grpc
+
+from framewise.dataset.v1 import dataset_pb2, dataset_pb2_grpc
+from framewise.interpolation.v1 import interpolation_pb2, interpolation_pb2_grpc
+from framewise.labeling.v1 import labeling_pb2, labeling_pb2_grpc
+from shared.errors import NotFound
+from shared.identity import IDENTITY_METADATA_KEY
+from shared.peers import DEFAULT_DEADLINE_S, translate
+
+SAMPLES_PAGE = 1000
+LABELS_PAGE = 1000
+# A stream's deadline: generous, but a wedged peer still fails the build in the end.
+STREAM_DEADLINE_S = 3600.0
+
+
+def _as(user: str) -> tuple[tuple[str, str], ...]:
+    return ((IDENTITY_METADATA_KEY, user),)
+
+
+class Sources:
+    def __init__(self, dataset: grpc.aio.Channel, labeling: grpc.aio.Channel,
+                 interpolation: grpc.aio.Channel) -> None:
+        self.datasets = dataset_pb2_grpc.DatasetServiceStub(dataset)
+        self.labels = labeling_pb2_grpc.LabelingServiceStub(labeling)
+        self.interpolation = interpolation_pb2_grpc.InterpolationServiceStub(interpolation)
+
+    async def dataset(self, dataset_id: str, user: str) -> dataset_pb2.Dataset:
+        try:
+            return await self.datasets.GetDataset(
+                dataset_pb2.GetDatasetRequest(dataset_id=dataset_id), metadata=_as(user),
+                timeout=DEFAULT_DEADLINE_S)
+        except grpc.aio.AioRpcError as exc:
+            raise translate(exc, "dataset", "dataset", dataset_id) from exc
+
+    async def label_sets(self, dataset_id: str, user: str) -> list[dataset_pb2.LabelSet]:
+        found: list[dataset_pb2.LabelSet] = []
+        token = ""
+        try:
+            while True:
+                page = await self.datasets.ListLabelSets(
+                    dataset_pb2.ListLabelSetsRequest(dataset_id=dataset_id, page_size=1000,
+                                                     page_token=token),
+                    metadata=_as(user), timeout=DEFAULT_DEADLINE_S)
+                found.extend(page.label_sets)
+                token = page.next_page_token
+                if not token:
+                    return found
+        except grpc.aio.AioRpcError as exc:
+            raise translate(exc, "dataset", "dataset", dataset_id) from exc
+
+    async def label_revision(self, dataset_id: str, label_set: str, user: str) -> int:
+        """The labeling service's revision now: the first page of a label stream says
+        which revision it is as of (a dataset with no labels still gets one page)."""
+        call = self.labels.StreamLabels(
+            labeling_pb2.StreamLabelsRequest(dataset_id=dataset_id, label_set=label_set,
+                                             page_size=1),
+            metadata=_as(user), timeout=DEFAULT_DEADLINE_S)
+        try:
+            async for page in call:
+                return int(page.revision)
+        except grpc.aio.AioRpcError as exc:
+            raise translate(exc, "labeling", "dataset", dataset_id) from exc
+        finally:
+            call.cancel()
+        raise NotFound("dataset", dataset_id)
+
+    async def samples(self, dataset_id: str, revision: int,
+                      user: str) -> AsyncIterator[list[dataset_pb2.Sample]]:
+        """Pages of the samples exactly as of `revision`, oldest first."""
+        token = ""
+        try:
+            while True:
+                page = await self.datasets.ListSamples(
+                    dataset_pb2.ListSamplesRequest(dataset_id=dataset_id, as_of_revision=revision,
+                                                   page_size=SAMPLES_PAGE, page_token=token,
+                                                   order_by="create_time"),
+                    metadata=_as(user), timeout=DEFAULT_DEADLINE_S * 6)
+                if page.samples:
+                    yield list(page.samples)
+                token = page.next_page_token
+                if not token:
+                    return
+        except grpc.aio.AioRpcError as exc:
+            raise translate(exc, "dataset", "dataset", dataset_id) from exc
+
+    async def labels(self, dataset_id: str, label_set: str, revision: int,
+                     user: str) -> AsyncIterator[list[labeling_pb2.Label]]:
+        """Pages of one label set's labels as of `revision`, by sample id."""
+        call = self.labels.StreamLabels(
+            labeling_pb2.StreamLabelsRequest(dataset_id=dataset_id, label_set=label_set,
+                                             as_of_revision=revision, page_size=LABELS_PAGE),
+            metadata=_as(user), timeout=STREAM_DEADLINE_S)
+        try:
+            async for page in call:
+                if page.labels:
+                    yield list(page.labels)
+        except grpc.aio.AioRpcError as exc:
+            raise translate(exc, "labeling", "label set", f"{dataset_id}/{label_set}") from exc
+        finally:
+            call.cancel()
+
+    async def frame_states(self, sample_id: str, label_set: str, revision: int, user: str,
+                           ) -> AsyncIterator[interpolation_pb2.StreamFrameStatesResponse]:
+        """Every frame's object states of a stored sequence label, in order."""
+        request = interpolation_pb2.StreamFrameStatesRequest(
+            stored_label=interpolation_pb2.StoredLabel(sample_id=sample_id, label_set=label_set,
+                                                       revision=revision))
+        call = self.interpolation.StreamFrameStates(request, metadata=_as(user),
+                                                    timeout=STREAM_DEADLINE_S)
+        try:
+            async for response in call:
+                yield response
+        except grpc.aio.AioRpcError as exc:
+            raise translate(exc, "interpolation", "label", f"{sample_id}/{label_set}") from exc
+        finally:
+            call.cancel()

@@ -1,0 +1,78 @@
+"""A build's scratch space: labels keyed by sample id in a temporary SQLite file.
+
+Labels stream from the labeling service ordered by sample id, samples from the dataset
+service in creation order; parking the labels on disk lets the build join the two a
+page at a time, so memory stays flat however large the dataset is.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class StagedLabel:
+    head: str  # the label's fields before `attributes`, as JSON text without braces
+    attributes_json: str
+    digest: str
+
+
+class Staging:
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None)
+        # Scratch data, rebuilt from scratch on any failure: no journal, no fsync.
+        self._db.executescript("""
+            PRAGMA journal_mode=OFF;
+            PRAGMA synchronous=OFF;
+            PRAGMA temp_store=FILE;
+            CREATE TABLE labels (sample_id TEXT NOT NULL, label_set TEXT NOT NULL,
+                                 head TEXT NOT NULL, attributes TEXT NOT NULL,
+                                 digest TEXT NOT NULL,
+                                 PRIMARY KEY (sample_id, label_set)) WITHOUT ROWID;
+            CREATE TABLE manifest (sample_id TEXT PRIMARY KEY, line TEXT NOT NULL)
+                WITHOUT ROWID;
+        """)
+
+    def add_labels(self, label_set: str, rows: Iterable[tuple[str, str, str, str]]) -> None:
+        """rows: (sample_id, head, attributes_json, digest)."""
+        self._db.execute("BEGIN")
+        self._db.executemany(
+            "INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?)",
+            ((sample_id, label_set, head, attributes, digest)
+             for sample_id, head, attributes, digest in rows))
+        self._db.execute("COMMIT")
+
+    def labels_of(self, sample_ids: Sequence[str]) -> dict[str, dict[str, StagedLabel]]:
+        """sample id -> label set -> label, for one page of samples."""
+        found: dict[str, dict[str, StagedLabel]] = {}
+        for start in range(0, len(sample_ids), 500):  # under SQLite's parameter limit
+            chunk = sample_ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for sample_id, label_set, head, attributes, digest in self._db.execute(
+                    f"SELECT sample_id, label_set, head, attributes, digest FROM labels "
+                    f"WHERE sample_id IN ({marks})", chunk):
+                found.setdefault(sample_id, {})[label_set] = StagedLabel(head, attributes,
+                                                                         digest)
+        return found
+
+    def add_manifest(self, rows: Iterable[tuple[str, str, dict[str, str]]]) -> None:
+        """rows: (sample_id, name, label set -> digest)."""
+        self._db.execute("BEGIN")
+        self._db.executemany(
+            "INSERT OR REPLACE INTO manifest VALUES (?, ?)",
+            ((sample_id, json.dumps([sample_id, name, digests], separators=(",", ":"),
+                                    ensure_ascii=False))
+             for sample_id, name, digests in rows))
+        self._db.execute("COMMIT")
+
+    def manifest_lines(self) -> Iterator[str]:
+        """The manifest sorted by sample id, one JSON array per line."""
+        for (line,) in self._db.execute("SELECT line FROM manifest ORDER BY sample_id"):
+            yield line + "\n"
+
+    def close(self) -> None:
+        self._db.close()
