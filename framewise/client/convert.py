@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
@@ -60,7 +60,7 @@ EXPORT_FORMATS = enum_choices(rl.ExportFormat)
 
 
 def to_time(stamp: timestamp_pb2.Timestamp, present: bool) -> datetime | None:
-    return stamp.ToDatetime(tzinfo=datetime.now().astimezone().tzinfo) if present else None
+    return stamp.ToDatetime(tzinfo=UTC) if present else None
 
 
 def _time(message: Any, name: str) -> datetime | None:

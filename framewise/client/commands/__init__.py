@@ -1,0 +1,1 @@
+"""Subcommands of `framewise`: each module registers its parsers and handlers."""
