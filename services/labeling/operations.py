@@ -1,9 +1,15 @@
 """The labeling service's operations: domain rules over storage, no gRPC.
 
-Every method owns its transactions. Writes keep the revision counter's row lock short:
-everything that can be checked beforehand (the dataset service, validation, the etag,
-the hold) is, and `next_revision` comes right before the writes, which are a
-compare-and-swap on the current row, so a race that slipped in between is detected.
+Every method owns its transactions. What can be checked before writing is checked first
+(the dataset service, validation, the etag, the hold). The write itself keeps the
+revision counter's row lock short:
+- SQLite: the transaction begins with BEGIN IMMEDIATE, so it is serialised from the
+  start; `next_revision` comes right before the writes.
+- PostgreSQL: a save reads the label's head, then appends through one function call
+  (a compare-and-swap on the revision it read, or an overwrite without an etag) that
+  takes the revision, supersedes and inserts in one server-side transaction, batched
+  with the saves arriving together (storage.batching). Other writes are transactions
+  that take `next_revision` last and then re-read under the lock.
 """
 
 from __future__ import annotations
