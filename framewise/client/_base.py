@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from framewise.client import types as t
 from framewise.client.config import ClientConfig, TlsConfig
-from framewise.client.errors import invalid
+from framewise.client.errors import FieldViolation, InvalidArgument, invalid
 from framewise.dataset.v1 import dataset_pb2_grpc
 from framewise.interpolation.v1 import interpolation_pb2_grpc
 from framewise.labeling.v1 import labeling_pb2_grpc
 from framewise.release.v1 import release_pb2_grpc
 
 T = TypeVar("T")
+
+_SAMPLE_INDEX = re.compile(r"^samples\[(\d+)\]")
 
 STUBS: dict[str, Callable[[Any], Any]] = {
     "dataset": dataset_pb2_grpc.DatasetServiceStub,
@@ -92,3 +95,20 @@ def is_uuid_like(text: str) -> bool:
 def pick_by_name(datasets: Sequence[t.Dataset], name: str) -> t.Dataset | None:
     exact = [d for d in datasets if d.name == name]
     return exact[0] if exact else None
+
+
+def reindex_batch_error(error: InvalidArgument, offset: int) -> InvalidArgument:
+    """A batch's `samples[i]...` violations renamed to the caller's `samples[offset+i]`."""
+    if not offset:
+        return error
+
+    def shift(field: str) -> str:
+        match = _SAMPLE_INDEX.match(field)
+        if not match:
+            return field
+        return f"samples[{int(match.group(1)) + offset}]{field[match.end():]}"
+
+    return InvalidArgument(error.message, reason=error.reason, metadata=error.metadata,
+                           field_violations=[FieldViolation(shift(v.field), v.description)
+                                             for v in error.field_violations],
+                           details=error.details)

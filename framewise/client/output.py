@@ -49,10 +49,15 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _get(record: Any, key: str) -> Any:
+    return record.get(key) if isinstance(record, dict) else getattr(record, key, None)
+
+
 class Output:
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
-        self.out = Console(soft_wrap=False)
+        # Piped into a file or another program: wide rows, never folded ids.
+        self.out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 400)
         self.err = Console(stderr=True)
 
     def json(self, value: Any) -> None:
@@ -66,10 +71,10 @@ class Output:
             return
         table = Table(title=title, header_style="bold")
         for column in columns:
-            table.add_column(column.replace("_", " "), overflow="fold")
+            table.add_column(column.replace("_", " "), overflow="fold",
+                             no_wrap=column.endswith("id"))
         for row in rows:
-            record = plain(row) if not isinstance(row, dict) else row
-            table.add_row(*(_cell(record.get(c)) for c in columns))
+            table.add_row(*(_cell(_get(row, c)) for c in columns))
         self.out.print(table)
 
     def record(self, value: Any, *, fields: Sequence[str] | None = None) -> None:
@@ -77,12 +82,13 @@ class Output:
         if self.as_json:
             self.json(value)
             return
-        record = plain(value)
+        keys = fields or (list(value) if isinstance(value, dict)
+                          else [f.name for f in dataclasses.fields(value)])
         table = Table(show_header=False, box=None)
         table.add_column(style="bold")
         table.add_column(overflow="fold")
-        for key in fields or list(record):
-            table.add_row(key.replace("_", " "), _cell(record.get(key)))
+        for key in keys:
+            table.add_row(key.replace("_", " "), _cell(_get(value, key)))
         self.out.print(table)
 
     def message(self, text: str) -> None:

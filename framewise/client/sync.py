@@ -23,7 +23,13 @@ from framewise.client import _base as base
 from framewise.client import ops
 from framewise.client import types as t
 from framewise.client.config import ClientConfig, TlsConfig
-from framewise.client.errors import Conflict, NotFound, ReleaseFailed, from_rpc_error
+from framewise.client.errors import (
+    Conflict,
+    InvalidArgument,
+    NotFound,
+    ReleaseFailed,
+    from_rpc_error,
+)
 from framewise.client.files import DownloadSink, ExportSink
 from shared.config import SERVICES
 
@@ -183,8 +189,11 @@ class Client:
         request id); `progress(done, batch)` after each batch."""
         created: list[t.Sample] = []
         for batch in base.chunks(samples, batch_size):
-            created.extend(self._unary(ops.batch_create_samples(
-                dataset_id, batch, str(uuid.uuid4()), offset=len(created))))
+            try:
+                created.extend(self._unary(ops.batch_create_samples(
+                    dataset_id, batch, str(uuid.uuid4()), offset=len(created))))
+            except InvalidArgument as error:
+                raise base.reindex_batch_error(error, len(created)) from None
             if progress:
                 progress(len(created), len(batch))
         return created
