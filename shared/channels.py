@@ -6,6 +6,7 @@ import json
 
 import grpc
 
+from shared import tracing
 from shared.config import ServiceConfig
 
 DEFAULT_DEADLINE_S = 10.0
@@ -40,7 +41,9 @@ CHANNEL_OPTIONS: list[tuple[str, object]] = [
 
 
 def aio_channel(address: str) -> grpc.aio.Channel:
-    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
+    # The interceptors pass the trace context (`traceparent`) and request id on.
+    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS,
+                                     interceptors=tracing.client_interceptors())
 
 
 def channel_to(config: ServiceConfig, service: str) -> grpc.aio.Channel:

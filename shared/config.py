@@ -15,6 +15,15 @@ DEFAULT_PORTS: dict[str, int] = {
     "release": 50054,
 }
 
+# Prometheus `/metrics` of each service (`FRAMEWISE_<SERVICE>_METRICS_PORT`; `off` disables,
+# 0 takes a free port).
+DEFAULT_METRICS_PORTS: dict[str, int] = {
+    "dataset": 9091,
+    "labeling": 9092,
+    "interpolation": 9093,
+    "release": 9094,
+}
+
 
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name, "").strip()
@@ -38,6 +47,8 @@ class ServiceConfig:
     max_connection_age_ms: int
     # Where the other services are: name -> address (`FRAMEWISE_<SERVICE>_ADDRESS`).
     peers: dict[str, str]
+    # Port of the Prometheus `/metrics` endpoint (on `host`); None: no endpoint.
+    metrics_port: int | None = None
 
     @property
     def listen_address(self) -> str:
@@ -66,6 +77,14 @@ def service_address(service: str) -> str:
     return _env(f"{env_prefix(service)}_ADDRESS", f"{default_host}:{port}")
 
 
+def metrics_port(service: str) -> int | None:
+    """`FRAMEWISE_<SERVICE>_METRICS_PORT`: a port, 0 for a free one, or `off` for none."""
+    value = _env(f"{env_prefix(service)}_METRICS_PORT", str(DEFAULT_METRICS_PORTS[service]))
+    if value.lower() in ("off", "none", "false", "no", "disabled"):
+        return None
+    return int(value)
+
+
 def load(service: str) -> ServiceConfig:
     """Reads the configuration of `service` from the environment."""
     prefix = env_prefix(service)
@@ -83,4 +102,5 @@ def load(service: str) -> ServiceConfig:
         max_message_bytes=int(_env("FRAMEWISE_MAX_MESSAGE_BYTES", str(64 * 1024 * 1024))),
         max_connection_age_ms=int(_env("FRAMEWISE_MAX_CONNECTION_AGE_MS", "300000")),
         peers={other: service_address(other) for other in SERVICES},
+        metrics_port=metrics_port(service),
     )

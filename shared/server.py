@@ -13,9 +13,10 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from shared import logs
+from shared import logs, tracing
 from shared.config import ServiceConfig
 from shared.grpc_errors import ErrorMappingInterceptor
+from shared.metrics import MetricsEndpoint, MetricsInterceptor
 
 log = logging.getLogger("framewise.server")
 
@@ -48,7 +49,10 @@ class Server:
     registrations: list[Registration]
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     port: int = 0
+    # Port of the Prometheus endpoint once started (None: none, config.metrics_port).
+    metrics_port: int | None = None
     _server: grpc.aio.Server | None = None
+    _metrics: MetricsEndpoint | None = None
     _health: health.aio.HealthServicer | None = None
 
     async def start(self) -> int:
@@ -61,7 +65,12 @@ class Server:
             ("grpc.max_connection_age_grace_ms", 30_000),
             ("grpc.so_reuseport", 0),
         ]
-        server = grpc.aio.server(interceptors=[ErrorMappingInterceptor()], options=options)
+        tracing.setup(self.config.name)
+        # Outermost first: the span is current while metrics time the call and log it,
+        # and both see the status the error mapping produced.
+        interceptors = [tracing.TracingServerInterceptor(), MetricsInterceptor(),
+                        ErrorMappingInterceptor()]
+        server = grpc.aio.server(interceptors=interceptors, options=options)
         for registration in self.registrations:
             registration.add(server)
         self._health = _HealthServicer()
@@ -81,7 +90,24 @@ class Server:
         self._server = server
         log.info("%s listening on %s:%d", self.config.name, self.config.host, self.port,
                  extra={"address": f"{self.config.host}:{self.port}"})
+        await self._start_metrics()
         return self.port
+
+    async def _start_metrics(self) -> None:
+        """The `/metrics` endpoint; a port that is taken costs the metrics, not the service."""
+        if self.config.metrics_port is None:
+            return
+        endpoint = MetricsEndpoint()
+        try:
+            self.metrics_port = await endpoint.start(self.config.host, self.config.metrics_port)
+        except OSError as exc:
+            log.error("%s: no metrics endpoint, cannot listen on %s:%d (%s)", self.config.name,
+                      self.config.host, self.config.metrics_port, exc)
+            return
+        self._metrics = endpoint
+        address = f"{self.config.host}:{self.metrics_port}"
+        log.info("%s metrics on http://%s/metrics", self.config.name, address,
+                 extra={"address": address})
 
     async def stop(self, grace: float | None = None) -> None:
         """Readiness goes NOT_SERVING, in-flight calls get `grace` seconds, then cleanup."""
@@ -91,6 +117,9 @@ class Server:
             await self._health.enter_graceful_shutdown()
         await self._server.stop(self.config.grace_period_s if grace is None else grace)
         self._server = None
+        if self._metrics is not None:
+            await self._metrics.stop()
+            self._metrics = None
         for callback in reversed(self.on_stop):
             await callback()
 

@@ -1,0 +1,136 @@
+"""Trace context crosses the suite: a `traceparent` sent to the interpolation service (a
+stored label, so it calls labeling and dataset) reaches the labeling and dataset servers,
+with the caller's request id."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from framewise.common.v1 import common_pb2
+from framewise.dataset.v1 import dataset_pb2 as dpb
+from framewise.dataset.v1 import dataset_pb2_grpc
+from framewise.interpolation.v1 import interpolation_pb2 as pb
+from framewise.interpolation.v1 import interpolation_pb2_grpc
+from framewise.labeling.v1 import labeling_pb2 as lpb
+from framewise.labeling.v1 import labeling_pb2_grpc
+from services.dataset.app import build_server as build_dataset
+from services.interpolation.app import build_server as build_interpolation
+from services.labeling.app import build_server as build_labeling
+from shared import tracing
+from tests.support.databases import database_url
+from tests.support.services import running, test_config
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+PARENT_SPAN_ID = "00f067aa0ba902b7"
+TRACEPARENT = f"00-{TRACE_ID}-{PARENT_SPAN_ID}-01"
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    if os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+        pytest.skip("OTEL_SDK_DISABLED=true: no spans are recorded")
+    tracing.setup("test")
+    provider = trace.get_tracer_provider()
+    assert isinstance(provider, TracerProvider)
+    exporter = InMemorySpanExporter()
+    processor = SimpleSpanProcessor(exporter)
+    provider.add_span_processor(processor)
+    yield exporter
+    processor.shutdown()  # later spans of this process are dropped, not kept in memory
+
+
+def _server_spans(exporter: InMemorySpanExporter, name: str) -> list[ReadableSpan]:
+    return [s for s in exporter.get_finished_spans()
+            if s.name == name and s.kind == trace.SpanKind.SERVER]
+
+
+def _hex(number: int, width: int) -> str:
+    return format(number, f"0{width}x")
+
+
+async def test_trace_context_reaches_the_labeling_and_dataset_servers(
+        spans: InMemorySpanExporter, tmp_path: Path) -> None:
+    async with (
+        database_url("sqlite", tmp_path, "dataset") as dataset_url,
+        database_url("sqlite", tmp_path, "labeling") as labeling_url,
+        running(build_dataset, test_config("dataset", dataset_url, tmp_path)) as (ds, ds_ch),
+    ):
+        dataset_address = f"127.0.0.1:{ds.port}"
+        labeling_config = test_config("labeling", labeling_url, tmp_path,
+                                      peers={"dataset": dataset_address})
+        async with running(build_labeling, labeling_config) as (lb, lb_ch):
+            config = test_config("interpolation", "sqlite+aiosqlite:///unused", tmp_path,
+                                 peers={"dataset": dataset_address,
+                                        "labeling": f"127.0.0.1:{lb.port}"})
+            async with running(build_interpolation, config) as (_, ip_ch):
+                datasets = dataset_pb2_grpc.DatasetServiceStub(ds_ch)
+                labels = labeling_pb2_grpc.LabelingServiceStub(lb_ch)
+                interpolation = interpolation_pb2_grpc.InterpolationServiceStub(ip_ch)
+                dataset = await datasets.CreateDataset(dpb.CreateDatasetRequest(
+                    dataset=dpb.Dataset(
+                        name="drives", task_type=common_pb2.TASK_TYPE_IMAGE_VECTOR_SEQUENCE,
+                        task_attributes=dpb.TaskAttributes(
+                            categories=[dpb.Category(id=1, name="car")]))))
+                frames = [{"image": {"url": f"u{i}"}} for i in range(4)]
+                sample = await datasets.CreateSample(dpb.CreateSampleRequest(
+                    sample=dpb.Sample(dataset_id=dataset.id, name="seq",
+                                      attributes_json=json.dumps({"frames": frames}))))
+                box = {"id": 1, "track_id": 1, "category_id": 1, "type": "bbox",
+                       "points": [[0, 0], [10, 10]], "is_keyframe": True}
+                label = {"format_version": "0.2",
+                         "frames": [{"annotations": [box]}] + [{"annotations": []}] * 3}
+                await labels.SaveLabel(lpb.SaveLabelRequest(label=lpb.Label(
+                    sample_id=sample.id, attributes_json=json.dumps(label))))
+                spans.clear()
+
+                metadata = (("traceparent", TRACEPARENT), ("x-request-id", "req-42"))
+                states = [frame async for reply in interpolation.StreamFrameStates(
+                    pb.StreamFrameStatesRequest(stored_label=pb.StoredLabel(
+                        sample_id=sample.id)), metadata=metadata) for frame in reply.frames]
+                assert len(states) == 4
+
+    [served] = _server_spans(
+        spans, "framewise.interpolation.v1.InterpolationService/StreamFrameStates")
+    get_label = _server_spans(spans, "framewise.labeling.v1.LabelingService/GetLabel")
+    get_dataset = _server_spans(spans, "framewise.dataset.v1.DatasetService/GetDataset")
+    assert get_label and get_dataset
+    for span in [served, *get_label, *get_dataset]:
+        assert _hex(span.context.trace_id, 32) == TRACE_ID
+        assert span.attributes["framewise.request_id"] == "req-42"
+        assert span.attributes["rpc.grpc.status_code"] == 0
+    # The interpolation call is the child of the caller's span; its calls are its children.
+    assert _hex(served.parent.span_id, 16) == PARENT_SPAN_ID
+    assert served.parent.is_remote
+    assert any(s.parent.span_id == served.context.span_id for s in get_label)
+    assert any(s.parent.span_id == served.context.span_id for s in get_dataset)
+
+
+async def test_a_call_without_trace_context_starts_a_trace_and_fails_visibly(
+        spans: InMemorySpanExporter, tmp_path: Path) -> None:
+    async with (
+        database_url("sqlite", tmp_path, "dataset") as dataset_url,
+        running(build_dataset, test_config("dataset", dataset_url, tmp_path)) as (_, channel),
+    ):
+        datasets = dataset_pb2_grpc.DatasetServiceStub(channel)
+        with pytest.raises(Exception, match="NOT_FOUND"):
+            await datasets.GetDataset(dpb.GetDatasetRequest(dataset_id="nope"))
+    [span] = _server_spans(spans, "framewise.dataset.v1.DatasetService/GetDataset")
+    assert span.parent is None
+    assert span.attributes["rpc.grpc.status_code"] == 5
+    assert span.status.status_code == trace.StatusCode.ERROR
+    # No x-request-id: the trace id is the request id.
+    assert span.attributes["framewise.request_id"] == _hex(span.context.trace_id, 32)
+
+
+def test_outgoing_metadata_keeps_what_the_caller_sent() -> None:
+    assert tracing.outgoing_metadata([("x-framewise-user", "ann")]) == [
+        ("x-framewise-user", "ann")]
