@@ -15,8 +15,9 @@ DEFAULT_PORTS: dict[str, int] = {
     "release": 50054,
 }
 
-# Prometheus `/metrics` of each service (`FRAMEWISE_<SERVICE>_METRICS_PORT`; `off` disables,
-# 0 takes a free port).
+# Prometheus `/metrics` of each service under `make run` (shared/runner.py). A service
+# started on its own serves metrics only where `FRAMEWISE_<SERVICE>_METRICS_PORT` is set
+# (the Kubernetes manifests set it), so tests and tools that start servers bind nothing.
 DEFAULT_METRICS_PORTS: dict[str, int] = {
     "dataset": 9091,
     "labeling": 9092,
@@ -78,8 +79,8 @@ def service_address(service: str) -> str:
 
 
 def metrics_port(service: str) -> int | None:
-    """`FRAMEWISE_<SERVICE>_METRICS_PORT`: a port, 0 for a free one, or `off` for none."""
-    value = _env(f"{env_prefix(service)}_METRICS_PORT", str(DEFAULT_METRICS_PORTS[service]))
+    """`FRAMEWISE_<SERVICE>_METRICS_PORT`: a port, 0 for a free one; unset or `off`: none."""
+    value = _env(f"{env_prefix(service)}_METRICS_PORT", "off")
     if value.lower() in ("off", "none", "false", "no", "disabled"):
         return None
     return int(value)

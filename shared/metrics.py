@@ -63,6 +63,9 @@ class _Call:
         self.labels = (service, name, kind)
         self.method = method
         self.context = context
+        # Read while the call is alive: peer() of a call already torn down (a stream
+        # cancelled as the server stops) crashes the process.
+        self.peer = context.peer()
         self.sent = 0
         STARTED.labels(*self.labels).inc()
         self.start = time.perf_counter()
@@ -83,7 +86,7 @@ class _Call:
         if access_log.isEnabledFor(level):
             duration_ms = round(elapsed * 1000, 3)
             extra: dict[str, Any] = {"method": self.method, "code": code.name,
-                                     "duration_ms": duration_ms, "peer": self.context.peer()}
+                                     "duration_ms": duration_ms, "peer": self.peer}
             if self.sent:
                 extra["messages"] = self.sent
             access_log.log(level, "%s %s %.1f ms", self.method, code.name, duration_ms,

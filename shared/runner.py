@@ -18,7 +18,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shared import config as config_module
-from shared.config import SERVICES, service_address
+from shared.config import DEFAULT_METRICS_PORTS, SERVICES, env_prefix, service_address
 
 STARTUP_TIMEOUT_S = 60.0
 
@@ -44,6 +44,14 @@ def _wait_serving(address: str, process: subprocess.Popen[bytes], deadline: floa
     return False
 
 
+def _metrics_note(service: str, env: dict[str, str]) -> str:
+    port = env.get(f"{env_prefix(service)}_METRICS_PORT", "").strip()
+    if not port.isdigit() or port == "0":
+        return ""
+    host = env.get(f"{env_prefix(service)}_HOST") or env.get("FRAMEWISE_HOST") or "127.0.0.1"
+    return f", metrics on http://{host}:{port}/metrics"
+
+
 def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
     for process in processes.values():
         if process.poll() is None:
@@ -61,6 +69,8 @@ def main() -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "FRAMEWISE_DATA_DIR": str(data_dir)}
     env.setdefault("FRAMEWISE_LOG_FORMAT", "text")
+    for name in SERVICES:  # Prometheus metrics on by default under `make run`
+        env.setdefault(f"{env_prefix(name)}_METRICS_PORT", str(DEFAULT_METRICS_PORTS[name]))
     processes: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
 
@@ -83,7 +93,8 @@ def main() -> None:
                 print(f"{name} failed to start (see its log above)", file=sys.stderr)
                 stopping = True
                 break
-            print(f"framewise {name:<13} listening on {address}", flush=True)
+            print(f"framewise {name:<13} listening on {address}{_metrics_note(name, env)}",
+                  flush=True)
         if not stopping:
             print(f"data in {data_dir}; press Ctrl-C to stop", flush=True)
         while not stopping:

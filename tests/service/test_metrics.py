@@ -130,8 +130,10 @@ def test_the_metrics_port_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     from shared import config
 
     monkeypatch.delenv("FRAMEWISE_LABELING_METRICS_PORT", raising=False)
-    assert config.load("labeling").metrics_port == 9092
+    assert config.load("labeling").metrics_port is None  # `make run` sets 9092
     monkeypatch.setenv("FRAMEWISE_LABELING_METRICS_PORT", "off")
     assert config.load("labeling").metrics_port is None
     monkeypatch.setenv("FRAMEWISE_LABELING_METRICS_PORT", "9100")
     assert config.load("labeling").metrics_port == 9100
+    monkeypatch.setenv("FRAMEWISE_LABELING_METRICS_PORT", "0")
+    assert config.load("labeling").metrics_port == 0
