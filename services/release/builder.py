@@ -60,7 +60,6 @@ class Builder:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
-        building = list(self.tasks)
         for task in list(self.tasks.values()):
             task.cancel()
         for task in list(self.tasks.values()):
@@ -68,7 +67,7 @@ class Builder:
                 await task
         with contextlib.suppress(FramewiseError):
             async with self.db.write() as session:
-                await ReleaseRepository(session).give_up_lease(building, self.owner)
+                await ReleaseRepository(session).give_up_leases(self.owner)
 
     async def cancel(self, release_id: str) -> None:
         task = self.tasks.get(release_id)

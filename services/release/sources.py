@@ -32,7 +32,7 @@ class Sources:
     def __init__(self, dataset: grpc.aio.Channel, labeling: grpc.aio.Channel,
                  interpolation: grpc.aio.Channel) -> None:
         self.datasets = dataset_pb2_grpc.DatasetServiceStub(dataset)
-        self.labels = labeling_pb2_grpc.LabelingServiceStub(labeling)
+        self.labeling = labeling_pb2_grpc.LabelingServiceStub(labeling)
         self.interpolation = interpolation_pb2_grpc.InterpolationServiceStub(interpolation)
 
     async def dataset(self, dataset_id: str, user: str) -> dataset_pb2.Dataset:
@@ -62,7 +62,7 @@ class Sources:
     async def label_revision(self, dataset_id: str, label_set: str, user: str) -> int:
         """The labeling service's revision now: the first page of a label stream says
         which revision it is as of (a dataset with no labels still gets one page)."""
-        call = self.labels.StreamLabels(
+        call = self.labeling.StreamLabels(
             labeling_pb2.StreamLabelsRequest(dataset_id=dataset_id, label_set=label_set,
                                              page_size=1),
             metadata=_as(user), timeout=DEFAULT_DEADLINE_S)
@@ -97,7 +97,7 @@ class Sources:
     async def labels(self, dataset_id: str, label_set: str, revision: int,
                      user: str) -> AsyncIterator[list[labeling_pb2.Label]]:
         """Pages of one label set's labels as of `revision`, by sample id."""
-        call = self.labels.StreamLabels(
+        call = self.labeling.StreamLabels(
             labeling_pb2.StreamLabelsRequest(dataset_id=dataset_id, label_set=label_set,
                                              as_of_revision=revision, page_size=LABELS_PAGE),
             metadata=_as(user), timeout=STREAM_DEADLINE_S)

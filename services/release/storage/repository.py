@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, delete, or_, select, update
@@ -96,13 +95,13 @@ class ReleaseRepository:
             .values(lease_until=until))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def give_up_lease(self, release_ids: Sequence[str], owner: str) -> None:
-        if release_ids:
-            await self.session.execute(
-                update(ReleaseRow)
-                .where(ReleaseRow.id.in_(release_ids), ReleaseRow.lease_owner == owner,
-                       ReleaseRow.status == ReleaseStatus.PENDING.value)
-                .values(lease_until=None, lease_owner=""))
+    async def give_up_leases(self, owner: str) -> None:
+        """Every PENDING release `owner` holds becomes free to take over at once."""
+        await self.session.execute(
+            update(ReleaseRow)
+            .where(ReleaseRow.lease_owner == owner,
+                   ReleaseRow.status == ReleaseStatus.PENDING.value)
+            .values(lease_until=None, lease_owner=""))
 
     async def orphans(self, now: datetime) -> list[str]:
         """PENDING releases nobody is building (lease expired or given up)."""

@@ -64,6 +64,12 @@ class Suite:
     release_server: Server | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def release_server_builder(self) -> Any:
+        """The running release service's builder (to simulate a builder that died)."""
+        assert self.release_server is not None
+        servicer_owner = self.release_server.on_stop[-1]
+        return servicer_owner.__self__  # type: ignore[attr-defined]
+
     async def restart_release(self, stop: bool = True) -> None:
         """Stops the release service (gracefully unless `stop` is False: then its builds
         are abandoned as a killed process would) and starts a new one."""
