@@ -97,6 +97,13 @@ def _sample(record: Any, where: str) -> NewSample:
     return NewSample(**record)
 
 
+def _line(text: str, where: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise invalid(where, f"not JSON: {exc}") from None
+
+
 def read_records(path: str | Path) -> Iterator[tuple[str, Any]]:
     """(where, record) for each record of a JSON Lines file or a JSON list."""
     source = Path(path)
@@ -105,7 +112,7 @@ def read_records(path: str | Path) -> Iterator[tuple[str, Any]]:
             with source.open(encoding="utf-8") as lines:
                 for number, line in enumerate(lines, 1):
                     if line.strip():
-                        yield f"{source.name}:{number}", json.loads(line)
+                        yield f"{source.name}:{number}", _line(line, f"{source.name}:{number}")
             return
         document = json.loads(source.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
