@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import urllib.error
 import urllib.request
@@ -137,3 +138,27 @@ def test_the_metrics_port_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.load("labeling").metrics_port == 9100
     monkeypatch.setenv("FRAMEWISE_LABELING_METRICS_PORT", "0")
     assert config.load("labeling").metrics_port == 0
+
+
+async def test_an_access_line_per_call_with_the_request_id(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from shared.tracing import LogContextFilter
+
+    caplog.handler.addFilter(LogContextFilter())
+    caplog.set_level(logging.DEBUG, logger="framewise.access")
+    config = test_config("dataset", f"sqlite+aiosqlite:///{tmp_path / 'd.db'}", tmp_path)
+    async with running(build_dataset, config) as (_, channel):
+        stub = dataset_pb2_grpc.DatasetServiceStub(channel)
+        with pytest.raises(grpc.aio.AioRpcError):
+            await stub.GetDataset(dpb.GetDatasetRequest(dataset_id="nope"),
+                                  metadata=(("x-request-id", "req-7"),))
+        await stub.ListDatasets(dpb.ListDatasetsRequest())
+    lines = {r.method.rsplit("/", 1)[1]: r for r in caplog.records
+             if r.name == "framewise.access" and r.method.startswith("/framewise.")}
+    failed, listed = lines["GetDataset"], lines["ListDatasets"]
+    assert (failed.levelno, failed.code, failed.request_id) == (logging.INFO, "NOT_FOUND",
+                                                                "req-7")
+    assert failed.duration_ms > 0 and failed.peer.startswith("ipv4:127.0.0.1:")
+    assert len(failed.trace_id) == 32
+    assert (listed.levelno, listed.code) == (logging.DEBUG, "OK")
+    assert listed.request_id == listed.trace_id  # no x-request-id: the trace id
