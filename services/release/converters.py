@@ -14,9 +14,8 @@ from framewise.dataset.v1 import dataset_pb2 as dpb
 from framewise.interpolation.v1 import interpolation_pb2 as ipb
 from framewise.labeling.v1 import labeling_pb2 as lpb
 from framewise.release.v1 import release_pb2 as pb
-from services.release.domain import release_file
+from services.release.domain import release_file, states
 from services.release.domain.models import Release, ReleaseDraft, ReleaseStatus
-from services.release.domain.states import annotation_json
 from shared.jsondoc import parse_object
 from shared.proto_enums import task_type_from_proto
 
@@ -178,11 +177,18 @@ def label_digest(label: lpb.Label) -> str:
 def frame_json(state: ipb.FrameState, dims: int, stored: dict[str, Any] | None) -> str:
     """One frame of a sequence label written out: interpolated states, with what the
     stored frame had beyond annotations (its timestamp, image attributes)."""
+    # Inlined states.annotation_json: this loop runs once per object per frame.
     names = GEOMETRY_NAMES
-    annotations = ",".join(
-        annotation_json(o.track_id, o.category_id, names[o.geometry_type], o.is_keyframe,
-                        o.coordinates, o.visibility, o.attributes_json, dims)
-        for o in state.objects)
+    parts: list[str] = []
+    append = parts.append
+    for o in state.objects:
+        coordinates = o.coordinates
+        geometry = names[o.geometry_type]
+        flags = o.visibility if geometry == "keypoints" else ()
+        append(states.template(geometry, len(coordinates), len(flags), dims).format(
+            o.track_id, o.category_id, "true" if o.is_keyframe else "false",
+            o.attributes_json or "{}", *flags, *coordinates))
+    annotations = ",".join(parts)
     parts = []
     if state.HasField("timestamp"):
         parts.append(f'"timestamp":{state.timestamp!r}')
