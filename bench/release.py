@@ -1,7 +1,8 @@
 """Benchmark of release builds, against a plain read of the same data in the same run.
 
 Starts the dataset, labeling, interpolation and release services as subprocesses on
-SQLite, then for two datasets:
+SQLite (dataset and labeling on PostgreSQL when reachable, to seed faster), then for two
+datasets:
 - images: 100,000 image samples with a 10-box label each;
 - sequences: 100 sequences x 1,000 frames x 50 tracks (keyframes every 100 frames, the
   rest interpolated: 5,000,000 object states written out);
@@ -38,6 +39,7 @@ from bench.release_services import (  # noqa: E402
     RssSampler,
     peak_rss_mb,
     reset_peak_rss,
+    source_databases,
     suite,
 )
 from bench.support import emit  # noqa: E402
@@ -150,7 +152,10 @@ async def main() -> None:
     figures: dict[str, float | int | str] = {
         "images": IMAGES, "sequences": SEQUENCES, "frames": FRAMES, "tracks": TRACKS}
     with tempfile.TemporaryDirectory(prefix="bench-release-") as directory:
-        async with suite(Path(directory)) as addresses:
+        async with source_databases() as urls, suite(Path(directory), urls) as addresses:
+            figures["source_databases"] = "postgresql" if urls else "sqlite"
+            print(f"dataset and labeling on {figures['source_databases']}, release on sqlite",
+                  flush=True)
             clients = Clients(addresses)
             try:
                 release_pid = addresses["release"][1]

@@ -6,6 +6,8 @@ import asyncio
 import json
 import time
 
+import grpc
+
 from framewise.common.v1 import common_pb2
 from framewise.dataset.v1 import dataset_pb2 as dpb
 from framewise.dataset.v1 import dataset_pb2_grpc
@@ -15,6 +17,7 @@ from framewise.labeling.v1 import labeling_pb2_grpc
 BATCH = 10_000
 CONCURRENCY = 32
 KEYFRAME_EVERY = 100
+RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
 def _categories() -> dpb.TaskAttributes:
@@ -29,12 +32,23 @@ async def _save_all(labeling: labeling_pb2_grpc.LabelingServiceStub,
     done = 0
     started = time.perf_counter()
 
+    async def save(sample_id: str, document: str) -> None:
+        request = lpb.SaveLabelRequest(label=lpb.Label(
+            sample_id=sample_id, attributes_json=document, status=common_pb2.LABEL_STATUS_LABELED))
+        for attempt in range(8):
+            try:
+                await labeling.SaveLabel(request, timeout=120)
+                return
+            except grpc.aio.AioRpcError as exc:
+                # A loaded machine makes the labeling service's dataset calls time out.
+                if exc.code() not in RETRYABLE or attempt == 7:
+                    raise
+                await asyncio.sleep(0.2 * 2 ** attempt)
+
     async def client() -> None:
         nonlocal done
         for sample_id, document in queue:
-            await labeling.SaveLabel(lpb.SaveLabelRequest(label=lpb.Label(
-                sample_id=sample_id, attributes_json=document,
-                status=common_pb2.LABEL_STATUS_LABELED)), timeout=120)
+            await save(sample_id, document)
             done += 1
             if done % 10_000 == 0:
                 rate = done / (time.perf_counter() - started)

@@ -34,13 +34,18 @@ async def _wait_serving(address: str, process: asyncio.subprocess.Process) -> No
 
 
 @asynccontextmanager
-async def suite(directory: Path) -> AsyncIterator[dict[str, tuple[str, int]]]:
-    """Starts every service on SQLite under `directory`; yields name -> (address, pid)."""
+async def suite(directory: Path,
+                database_urls: dict[str, str]) -> AsyncIterator[dict[str, tuple[str, int]]]:
+    """Starts every service (on SQLite under `directory` unless `database_urls` names
+    another database); yields name -> (address, pid)."""
     addresses = {name: f"127.0.0.1:{free_port()}" for name in NAMES}
     env = {**os.environ, "FRAMEWISE_DATA_DIR": str(directory), "FRAMEWISE_LOG_LEVEL": "WARNING"}
     for name, address in addresses.items():
         env[f"FRAMEWISE_{name.upper()}_ADDRESS"] = address
         env[f"FRAMEWISE_{name.upper()}_PORT"] = address.rsplit(":", 1)[1]
+        env[f"FRAMEWISE_{name.upper()}_METRICS_PORT"] = "0"
+        if name in database_urls:
+            env[f"FRAMEWISE_{name.upper()}_DATABASE_URL"] = database_urls[name]
     running: dict[str, tuple[str, int]] = {}
     async with AsyncExitStack() as stack:
         for name in NAMES:
@@ -108,3 +113,17 @@ class RssSampler:
                 await self._task
         self.peak_mb = max(self.peak_mb, self._rss_mb())
         return self.peak_mb
+
+
+@asynccontextmanager
+async def source_databases() -> AsyncIterator[dict[str, str]]:
+    """Fresh PostgreSQL databases for the dataset and labeling services when PostgreSQL
+    is reachable (the production store: saves there are group-committed, so seeding
+    100,000 labels takes minutes, not tens of minutes); else none (SQLite)."""
+    from tests.support.databases import postgres_database, postgres_reachable
+
+    if os.environ.get("BENCH_RELEASE_SQLITE") or not await postgres_reachable():
+        yield {}
+        return
+    async with postgres_database() as dataset_url, postgres_database() as labeling_url:
+        yield {"dataset": dataset_url, "labeling": labeling_url}
