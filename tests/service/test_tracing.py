@@ -4,11 +4,13 @@ with the caller's request id."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -134,3 +136,59 @@ async def test_a_call_without_trace_context_starts_a_trace_and_fails_visibly(
 def test_outgoing_metadata_keeps_what_the_caller_sent() -> None:
     assert tracing.outgoing_metadata([("x-framewise-user", "ann")]) == [
         ("x-framewise-user", "ann")]
+
+
+async def test_spans_are_exported_over_otlp_when_an_endpoint_is_set(tmp_path: Path) -> None:
+    """A service process with OTEL_EXPORTER_OTLP_ENDPOINT sends its spans to a collector
+    (here a fake one), with its service name and the caller's trace id."""
+    import signal
+    import sys
+
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as otlp
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc as otlp_grpc
+
+    from shared.channels import aio_channel
+    from tests.e2e.test_make_run import ROOT, _free_port
+
+    received: list[otlp.ExportTraceServiceRequest] = []
+
+    class Collector(otlp_grpc.TraceServiceServicer):
+        async def Export(self, request, context):
+            received.append(request)
+            return otlp.ExportTraceServiceResponse()
+
+    collector = grpc.aio.server()
+    otlp_grpc.add_TraceServiceServicer_to_server(Collector(), collector)
+    collector_port = collector.add_insecure_port("127.0.0.1:0")
+    await collector.start()
+    port = _free_port()
+    env = {**os.environ, "FRAMEWISE_INTERPOLATION_PORT": str(port),
+           "FRAMEWISE_DATA_DIR": str(tmp_path),
+           "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector_port}",
+           "OTEL_EXPORTER_OTLP_INSECURE": "true", "OTEL_BSP_SCHEDULE_DELAY": "100",
+           "FRAMEWISE_GRACE_PERIOD_S": "0"}
+    env.pop("OTEL_SDK_DISABLED", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.interpolation.main", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    try:
+        async with aio_channel(f"127.0.0.1:{port}") as channel:
+            stub = interpolation_pb2_grpc.InterpolationServiceStub(channel)
+            request = pb.StreamFrameStatesRequest(inline=pb.InlineTracks(frame_count=2))
+            metadata = (("traceparent", TRACEPARENT),)
+            replies = stub.StreamFrameStates(request, metadata=metadata, wait_for_ready=True,
+                                             timeout=30)
+            assert [f.frame async for r in replies for f in r.frames] == [0, 1]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        await collector.stop(0)
+    spans = [(resource, span) for export in received for resource in export.resource_spans
+             for scope in resource.scope_spans for span in scope.spans]
+    assert spans, stderr.decode()
+    names = {span.name: (resource, span) for resource, span in spans}
+    resource, span = names["framewise.interpolation.v1.InterpolationService/StreamFrameStates"]
+    assert span.trace_id.hex() == TRACE_ID
+    service_names = [a.value.string_value for a in resource.resource.attributes
+                     if a.key == "service.name"]
+    assert service_names == ["framewise-interpolation"]
