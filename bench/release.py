@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:
 
 import grpc  # noqa: E402
 
-from bench.release_data import populate_images, populate_sequences  # noqa: E402
+from bench.release_data import Seeding, populate_images, populate_sequences  # noqa: E402
 from bench.release_services import (  # noqa: E402
     RssSampler,
     peak_rss_mb,
@@ -151,7 +151,9 @@ async def measure(clients: Clients, dataset_id: str, kind: str, pid: int,
 async def main() -> None:
     figures: dict[str, float | int | str] = {
         "images": IMAGES, "sequences": SEQUENCES, "frames": FRAMES, "tracks": TRACKS}
-    with tempfile.TemporaryDirectory(prefix="bench-release-") as directory:
+    # An absolute path already (mkdtemp under an absolute temp dir): SQLite URLs need one.
+    with tempfile.TemporaryDirectory(prefix="bench-release-",
+                                     dir=tempfile.gettempdir()) as directory:
         async with source_databases() as urls, suite(Path(directory), urls) as addresses:
             figures["source_databases"] = "postgresql" if urls else "sqlite"
             print(f"dataset and labeling on {figures['source_databases']}, release on sqlite",
@@ -159,13 +161,15 @@ async def main() -> None:
             clients = Clients(addresses)
             try:
                 release_pid = addresses["release"][1]
+                seeding = Seeding(clients.labeling, urls.get("labeling") or
+                                  f"sqlite+aiosqlite:///{directory}/labeling.db")
                 started = time.perf_counter()
-                images = await populate_images(clients.dataset, clients.labeling, IMAGES)
+                images = await populate_images(clients.dataset, seeding, IMAGES)
                 print(f"[images] populated in {time.perf_counter() - started:.0f} s", flush=True)
                 figures.update(await measure(clients, images, "images", release_pid, False))
                 started = time.perf_counter()
-                sequences = await populate_sequences(clients.dataset, clients.labeling,
-                                                     SEQUENCES, FRAMES, TRACKS)
+                sequences = await populate_sequences(clients.dataset, seeding, SEQUENCES,
+                                                     FRAMES, TRACKS)
                 print(f"[sequences] populated in {time.perf_counter() - started:.0f} s",
                       flush=True)
                 figures.update(await measure(clients, sequences, "sequences", release_pid,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
+from dataclasses import dataclass
 
 import grpc
 
+from bench.release_seed import insert_labels
 from framewise.common.v1 import common_pb2
 from framewise.dataset.v1 import dataset_pb2 as dpb
 from framewise.dataset.v1 import dataset_pb2_grpc
@@ -17,6 +20,7 @@ from framewise.labeling.v1 import labeling_pb2_grpc
 BATCH = 10_000
 CONCURRENCY = 32
 KEYFRAME_EVERY = 100
+PROGRESS = 2000
 RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
@@ -25,12 +29,24 @@ def _categories() -> dpb.TaskAttributes:
                                           for i in range(1, 6)])
 
 
-async def _save_all(labeling: labeling_pb2_grpc.LabelingServiceStub,
-                    requests: list[tuple[str, str]], kind: str) -> None:
-    """SaveLabel for each (sample id, label JSON) with CONCURRENCY clients, with progress."""
+@dataclass(frozen=True)
+class Seeding:
+    """Where labels go: the labeling service, and its database for the bulk fallback."""
+
+    labeling: labeling_pb2_grpc.LabelingServiceStub
+    labeling_database_url: str
+    budget_s: float = float(os.environ.get("BENCH_RELEASE_SEED_BUDGET_S", "240"))
+
+
+async def _save_all(seeding: Seeding, dataset_id: str, requests: list[tuple[str, str]],
+                    kind: str) -> None:
+    """SaveLabel for each (sample id, label JSON) with CONCURRENCY clients, with progress;
+    the rest in bulk (release_seed) if the save rate says they would not fit the budget."""
+    labeling = seeding.labeling
     queue = iter(requests)
     done = 0
     started = time.perf_counter()
+    bulk = False
 
     async def save(sample_id: str, document: str) -> None:
         request = lpb.SaveLabelRequest(label=lpb.Label(
@@ -46,15 +62,26 @@ async def _save_all(labeling: labeling_pb2_grpc.LabelingServiceStub,
                 await asyncio.sleep(0.2 * 2 ** attempt)
 
     async def client() -> None:
-        nonlocal done
+        nonlocal done, bulk
         for sample_id, document in queue:
             await save(sample_id, document)
             done += 1
-            if done % 10_000 == 0:
-                rate = done / (time.perf_counter() - started)
+            if done % PROGRESS == 0:
+                elapsed = time.perf_counter() - started
+                rate = done / elapsed
                 print(f"[{kind}] {done} labels saved ({rate:.0f}/s)", flush=True)
+                if not bulk and elapsed + (len(requests) - done) / rate > seeding.budget_s:
+                    bulk = True
+            if bulk:
+                return
 
     await asyncio.gather(*(client() for _ in range(CONCURRENCY)))
+    rest = list(queue)
+    if rest:
+        print(f"[{kind}] saves too slow here for the {seeding.budget_s:.0f} s seeding budget: "
+              f"{len(rest)} labels inserted in bulk through the labeling storage "
+              "(bench/release_seed.py)", flush=True)
+        await insert_labels(seeding.labeling_database_url, dataset_id, rest)
 
 
 def _image_label(i: int) -> str:
@@ -64,8 +91,8 @@ def _image_label(i: int) -> str:
          "attributes": {}} for k in range(10)]}, separators=(",", ":"))
 
 
-async def populate_images(datasets: dataset_pb2_grpc.DatasetServiceStub,
-                          labeling: labeling_pb2_grpc.LabelingServiceStub, count: int) -> str:
+async def populate_images(datasets: dataset_pb2_grpc.DatasetServiceStub, seeding: Seeding,
+                          count: int) -> str:
     dataset = await datasets.CreateDataset(dpb.CreateDatasetRequest(dataset=dpb.Dataset(
         name="bench-images", task_type=common_pb2.TASK_TYPE_BBOXES,
         task_attributes=_categories())))
@@ -79,8 +106,8 @@ async def populate_images(datasets: dataset_pb2_grpc.DatasetServiceStub,
             dataset_id=dataset.id, samples=samples), timeout=600)
         ids.extend(s.id for s in created.samples)
         print(f"[images] {len(ids)} samples created", flush=True)
-    await _save_all(labeling, [(sample_id, _image_label(i)) for i, sample_id in enumerate(ids)],
-                    "images")
+    await _save_all(seeding, dataset.id,
+                    [(sample_id, _image_label(i)) for i, sample_id in enumerate(ids)], "images")
     return dataset.id
 
 
@@ -97,8 +124,7 @@ def _sequence_label(frames: int, tracks: int) -> str:
 
 
 async def populate_sequences(datasets: dataset_pb2_grpc.DatasetServiceStub,
-                             labeling: labeling_pb2_grpc.LabelingServiceStub, count: int,
-                             frames: int, tracks: int) -> str:
+                             seeding: Seeding, count: int, frames: int, tracks: int) -> str:
     dataset = await datasets.CreateDataset(dpb.CreateDatasetRequest(dataset=dpb.Dataset(
         name="bench-sequences", task_type=common_pb2.TASK_TYPE_IMAGE_VECTOR_SEQUENCE,
         task_attributes=_categories())))
@@ -109,5 +135,5 @@ async def populate_sequences(datasets: dataset_pb2_grpc.DatasetServiceStub,
         dataset_id=dataset.id, samples=[dpb.Sample(name=f"seq{s:03d}", attributes_json=a)
                                         for s, a in enumerate(attributes)]), timeout=600)
     label = _sequence_label(frames, tracks)
-    await _save_all(labeling, [(s.id, label) for s in created.samples], "sequences")
+    await _save_all(seeding, dataset.id, [(s.id, label) for s in created.samples], "sequences")
     return dataset.id
