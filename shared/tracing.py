@@ -52,6 +52,8 @@ def setup(service: str) -> None:
         _configured = True
         if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
             return
+        if not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+            return  # one was installed already (e.g. by `opentelemetry-instrument`)
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
 
