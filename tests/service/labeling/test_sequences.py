@@ -8,6 +8,7 @@ from typing import Any
 import grpc
 
 from framewise.common.v1 import common_pb2
+from framewise.dataset.v1 import dataset_pb2 as dpb
 from framewise.labeling.v1 import labeling_pb2 as pb
 from tests.service.labeling.helpers import Stack
 from tests.support.errors import expect_error
@@ -58,3 +59,33 @@ async def test_too_many_frames_and_duplicate_tracks(stack: Stack) -> None:
     twice = {"frames": [{"annotations": [_box(3, True), _box(3, True)]}]}
     await expect_error(stack.save(sample.id, twice), grpc.StatusCode.INVALID_ARGUMENT,
                        f"{FIELD}.frames[0].annotations[1].track_id")
+
+
+async def test_multisensor_labels_per_sensor(stack: Stack) -> None:
+    dataset = await stack.create_dataset(common_pb2.TASK_TYPE_MULTISENSOR_SEQUENCE)
+    camera = {"frames": [{"image": {"url": f"https://x/c{i}.jpg"}} for i in range(3)]}
+    lidar = {"frames": [{"pcd": {"url": f"https://x/l{i}.pcd", "type": "pcd"}}
+                        for i in range(2)]}
+    sensors = {"sensors": [
+        {"name": "cam", "task_type": "image-vector-sequence", "attributes": camera},
+        {"name": "lidar", "task_type": "pointcloud-cuboid-sequence", "attributes": lidar},
+    ]}
+    created = await stack.dataset.CreateSample(dpb.CreateSampleRequest(sample=dpb.Sample(
+        dataset_id=dataset.id, name="multi", attributes_json=json.dumps(sensors))))
+    cuboid = {"id": 1, "track_id": 1, "is_keyframe": True, "category_id": 1, "type": "cuboid",
+              "position": {"x": 0, "y": 0, "z": 0}, "dimensions": {"x": 1, "y": 1, "z": 1},
+              "yaw": 0.5}
+    label = {"sensors": [
+        {"name": "cam", "task_type": "image-vector-sequence",
+         "attributes": {"frames": [{"annotations": [_box(1, True)]}]}},
+        {"name": "lidar", "task_type": "pointcloud-cuboid-sequence",
+         "attributes": {"frames": [{"annotations": [cuboid]}]}},
+    ]}
+    saved = await stack.save(created.id, label)
+    stored = json.loads(saved.attributes_json)["sensors"]
+    assert [len(s["attributes"]["frames"]) for s in stored] == [3, 2]
+    too_long = {"sensors": [{"name": "lidar", "attributes": {"frames": [{}, {}, {}]}}]}
+    await expect_error(stack.save(created.id, too_long), grpc.StatusCode.INVALID_ARGUMENT,
+                       f"{FIELD}.sensors[0].attributes.frames")
+    await expect_error(stack.save(created.id, {"sensors": [{"name": "radar"}]}),
+                       grpc.StatusCode.INVALID_ARGUMENT, f"{FIELD}.sensors[0].name")
