@@ -19,6 +19,7 @@ from framewise.dataset.v1 import dataset_pb2 as dpb
 from services.release import converters as conv
 from services.release.blobs import BlobStore, BlobWriter
 from services.release.domain import release_file as rf
+from services.release.domain.keyframes import track_level_names, tracks_of
 from services.release.domain.models import Release, Snapshot
 from services.release.sources import Sources
 from services.release.staging import StagedLabel, Staging
@@ -62,6 +63,7 @@ class ReleaseBuild:
         self.task_type = TaskType(self.snapshot.task_type)
         self.streamed = _interpolated(self.task_type)
         self.dims = _dims(self.task_type)
+        self.track_level = track_level_names(self.snapshot.dataset)
 
     async def run(self) -> BuildResult:
         with tempfile.TemporaryDirectory(prefix="release-", dir=self.work_dir) as scratch:
@@ -127,6 +129,9 @@ class ReleaseBuild:
     async def _write_streamed(self, out: BlobWriter, first: bool, sample: dpb.Sample,
                               labels: dict[str, StagedLabel]) -> None:
         """A sequence sample whose labels are written frame by frame as they arrive."""
+        frames = await self.sources.sample_frames(sample.id, self.snapshot.dataset_revision,
+                                                  self.user)
+        stamps = conv.frame_timestamps(frames)
         out.write(rf.sample_open(first, conv.sample_head(sample)).encode())
         for i, name in enumerate(self.snapshot.label_sets):
             label = labels.get(name)
@@ -134,10 +139,14 @@ class ReleaseBuild:
                 out.write(rf.label_entry(i == 0, name, None).encode())
                 continue
             out.write(rf.frames_open(i == 0, name, label.head).encode())
-            stored = _stored_frames(label.attributes_json)
+            document = json.loads(label.attributes_json or "{}")
+            stored = _stored_frames(document, stamps)
+            request = conv.inline_request(tracks_of(document, self.track_level), frames,
+                                          self.snapshot.dataset, self.dims)
+            del document  # only the per-frame extras are kept while frames stream
             index = 0
-            async for response in self.sources.frame_states(
-                    sample.id, name, self.snapshot.label_revision, self.user):
+            async for response in self.sources.frame_states(request, sample.id, name,
+                                                            self.user):
                 chunk = []
                 for state in response.frames:
                     extra = stored[state.frame] if state.frame < len(stored) else None
@@ -148,16 +157,17 @@ class ReleaseBuild:
         out.write((rf.SAMPLE_CLOSE + "\n").encode())
 
 
-def _stored_frames(attributes_json: str) -> list[dict[str, Any] | None]:
-    """Per stored frame, what the written frame keeps besides annotations (timestamp,
-    image attributes); the keyframe annotations themselves are dropped right away."""
-    frames = json.loads(attributes_json or "{}").get("frames") or []
+def _stored_frames(document: dict[str, Any],
+                   stamps: list[float | None]) -> list[dict[str, Any] | None]:
+    """Per frame, what the written frame keeps besides annotations: the timestamp (the
+    sample frame's, else the label frame's) and the label frame's image attributes."""
+    frames = document.get("frames") or []
     kept: list[dict[str, Any] | None] = []
-    for entry in frames:
-        if not isinstance(entry, dict):
-            kept.append(None)
-            continue
+    for i in range(max(len(frames), len(stamps))):
+        entry = frames[i] if i < len(frames) and isinstance(frames[i], dict) else {}
         extra = {k: entry[k] for k in ("timestamp", "image_attributes") if k in entry}
+        if i < len(stamps) and stamps[i] is not None:
+            extra["timestamp"] = stamps[i]
         kept.append(extra or None)
     return kept
 

@@ -15,6 +15,7 @@ from framewise.interpolation.v1 import interpolation_pb2 as ipb
 from framewise.labeling.v1 import labeling_pb2 as lpb
 from framewise.release.v1 import release_pb2 as pb
 from services.release.domain import release_file, states
+from services.release.domain.keyframes import TrackSpec
 from services.release.domain.models import Release, ReleaseDraft, ReleaseStatus
 from shared.jsondoc import parse_object
 from shared.proto_enums import task_type_from_proto
@@ -32,6 +33,7 @@ GEOMETRY_NAMES: dict[int, str] = {
     common_pb2.GEOMETRY_TYPE_KEYPOINTS: "keypoints",
     common_pb2.GEOMETRY_TYPE_CUBOID: "cuboid",
 }
+GEOMETRY_NUMBERS = {name: number for number, name in GEOMETRY_NAMES.items()}
 _LABEL_STATUS_PREFIX = "LABEL_STATUS_"
 
 
@@ -198,3 +200,42 @@ def frame_json(state: ipb.FrameState, dims: int, stored: dict[str, Any] | None) 
     if stored and stored.get("image_attributes"):
         parts.append(f'"image_attributes":{release_file.dumps(stored["image_attributes"])}')
     return "{" + ",".join(parts) + "}"
+
+
+# Interpolation requests
+
+
+def _track_to_proto(track: TrackSpec, dims: int) -> ipb.Track:
+    message = ipb.Track(track_id=track.track_id, category_id=track.category_id,
+                        geometry_type=GEOMETRY_NUMBERS.get(track.geometry, 0),
+                        track_attributes_json=release_file.dumps(track.track_attributes))
+    if track.geometry in ("point", "polygon", "polyline"):
+        message.dimensions = dims
+    for keyframe in track.keyframes:
+        message.keyframes.append(ipb.Keyframe(
+            frame=keyframe.frame, removed=keyframe.removed, coordinates=keyframe.coordinates,
+            visibility=keyframe.visibility,
+            attributes_json=release_file.dumps(keyframe.attributes) if keyframe.attributes
+            else ""))
+    return message
+
+
+def frame_timestamps(frames: dpb.GetSampleFramesResponse) -> list[float | None]:
+    return [f.timestamp if f.HasField("timestamp") else None for f in frames.frames]
+
+
+def inline_request(tracks: Sequence[TrackSpec], frames: dpb.GetSampleFramesResponse,
+                   dataset: dict[str, Any], dims: int) -> ipb.StreamFrameStatesRequest:
+    """Keyframes and frames as they were pinned, with the dataset's interpolation settings
+    (timestamps only when interpolating by time and every frame has one)."""
+    settings = dataset.get("settings") or {}
+    stamps = frame_timestamps(frames)
+    by_time = settings.get("interpolation_mode") == "timestamp" and None not in stamps
+    inline = ipb.InlineTracks(
+        tracks=[_track_to_proto(t, dims) for t in tracks], frame_count=len(frames.frames),
+        timestamps=stamps if by_time else [],  # type: ignore[arg-type]
+        options=ipb.InterpolationOptions(
+            mode=(common_pb2.INTERPOLATION_MODE_TIMESTAMP if by_time
+                  else common_pb2.INTERPOLATION_MODE_FRAME_INDEX),
+            extrapolate_cuboid_position=bool(settings.get("extrapolate_cuboid_position"))))
+    return ipb.StreamFrameStatesRequest(inline=inline)

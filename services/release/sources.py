@@ -110,12 +110,19 @@ class Sources:
         finally:
             call.cancel()
 
-    async def frame_states(self, sample_id: str, label_set: str, revision: int, user: str,
+    async def sample_frames(self, sample_id: str, revision: int,
+                            user: str) -> dataset_pb2.GetSampleFramesResponse:
+        try:
+            return await self.datasets.GetSampleFrames(
+                dataset_pb2.GetSampleFramesRequest(sample_id=sample_id, as_of_revision=revision),
+                metadata=_as(user), timeout=DEFAULT_DEADLINE_S)
+        except grpc.aio.AioRpcError as exc:
+            raise translate(exc, "dataset", "sample", sample_id) from exc
+
+    async def frame_states(self, request: interpolation_pb2.StreamFrameStatesRequest,
+                           sample_id: str, label_set: str, user: str,
                            ) -> AsyncIterator[interpolation_pb2.StreamFrameStatesResponse]:
-        """Every frame's object states of a stored sequence label, in order."""
-        request = interpolation_pb2.StreamFrameStatesRequest(
-            stored_label=interpolation_pb2.StoredLabel(sample_id=sample_id, label_set=label_set,
-                                                       revision=revision))
+        """Every frame's object states of a sequence's tracks, in order."""
         call = self.interpolation.StreamFrameStates(request, metadata=_as(user),
                                                     timeout=STREAM_DEADLINE_S)
         try:

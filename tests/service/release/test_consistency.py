@@ -156,3 +156,26 @@ async def test_a_release_interrupted_too_often_fails_instead_of_looping(db_url: 
         finally:
             await db.dispose()
         assert row is not None and row.status.value == "failed"
+
+
+async def test_a_sequence_deleted_and_relabeled_after_the_accept_is_released_as_it_was(
+        suite: Suite):
+    dataset = await suite.create_dataset(common_pb2.TASK_TYPE_IMAGE_VECTOR_SEQUENCE)
+    sample = await suite.add_sequence(dataset, "seq", frames=5)
+    key = {"id": 1, "track_id": 1, "is_keyframe": True, "category_id": 1, "type": "bbox"}
+    frames = [{"annotations": []} for _ in range(5)]
+    frames[0]["annotations"] = [{**key, "points": [[0, 0], [10, 10]]}]
+    frames[4]["annotations"] = [{**key, "points": [[40, 0], [50, 10]]}]
+    await suite.save(sample.id, {"format_version": "0.2", "frames": frames})
+    release_id = await _pending_release(suite, dataset.id)
+    # After the accept, before the build: relabeled, then the sample deleted.
+    frames[4]["annotations"] = [{**key, "points": [[400, 0], [410, 10]]}]
+    await suite.save(sample.id, {"format_version": "0.2", "frames": frames})
+    await suite.dataset.DeleteSample(dpb.DeleteSampleRequest(sample_id=sample.id),
+                                     metadata=USER)
+    await suite.restart_release()
+    done = await suite.wait(release_id)
+    assert done.status == pb.RELEASE_STATUS_SUCCEEDED, done.failure_reason
+    (written,) = (await suite.release_json(release_id))["dataset"]["samples"]
+    states = written["labels"]["ground-truth"]["attributes"]["frames"]
+    assert [f["annotations"][0]["points"][0][0] for f in states] == [0, 10, 20, 30, 40]
