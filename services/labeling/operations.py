@@ -29,9 +29,9 @@ from services.labeling.domain.models import (
     SampleInfo,
 )
 from services.labeling.domain.validation import check_label
-from services.labeling.storage.batching import AppendBatcher
+from services.labeling.storage.batching import LabelHeads
 from services.labeling.storage.gate import GatedDatabase
-from services.labeling.storage.postgres import ANY_PREVIOUS, LabelHeads
+from services.labeling.storage.postgres import ANY_PREVIOUS
 from services.labeling.storage.repository import Conflict, LabelRepository
 from shared.db import Database
 from shared.db.types import utcnow
@@ -101,7 +101,7 @@ class LabelingOperations:
     def __init__(self, db: Database, datasets: DatasetClient) -> None:
         self.db = GatedDatabase(db)
         self.datasets = datasets
-        self.appender = AppendBatcher(self.db)
+        self.heads = LabelHeads(self.db)
 
     async def _sample(self, sample_id: str, label_set: str, field: str = "sample_id",
                       ) -> tuple[SampleInfo, DatasetInfo]:
@@ -160,15 +160,12 @@ class LabelingOperations:
                            document: dict[str, Any], max_track_id: int) -> Label:
         """PostgreSQL: checks on what was read, then one atomic compare-and-swap append."""
         for _ in range(OVERWRITE_ATTEMPTS):
-            async with self.db.driver_connection() as connection:
-                heads = LabelHeads(connection)
-                current, hold = await heads.head(draft.sample_id, draft.label_set)
-                _check_etag(draft.etag, current)
-                _check_hold(hold, caller)
-                label = _next_state(caller, draft, dataset_id, document, max_track_id,
-                                    current, 0)
-                expected = current.revision if draft.etag and current else ANY_PREVIOUS
-            revision = await self.appender.append(label, expected)
+            current, hold = await self.heads.head(draft.sample_id, draft.label_set)
+            _check_etag(draft.etag, current)
+            _check_hold(hold, caller)
+            label = _next_state(caller, draft, dataset_id, document, max_track_id, current, 0)
+            expected = current.revision if draft.etag and current else ANY_PREVIOUS
+            revision = await self.heads.append(label, expected)
             if revision is not None:
                 label.revision = revision
                 return label
