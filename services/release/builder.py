@@ -16,17 +16,18 @@ import uuid
 from datetime import timedelta
 
 from services.release.blobs import BlobStore
-from services.release.build import ReleaseBuild, now
+from services.release.build import BuildResult, ReleaseBuild, now
 from services.release.domain.models import Release, ReleaseStatus
 from services.release.settings import ReleaseSettings
 from services.release.sources import Sources
 from services.release.storage.repository import ReleaseRepository
 from shared.db import Database
-from shared.errors import FramewiseError
+from shared.errors import FramewiseError, Unavailable
 
 log = logging.getLogger("framewise.release.builder")
 
 MAX_REASON = 2000
+UNAVAILABLE_RETRIES = 3
 
 
 class Builder:
@@ -119,8 +120,7 @@ class Builder:
     async def _run(self, release: Release) -> None:
         heartbeat = asyncio.create_task(self._heartbeat(release.id))
         try:
-            result = await ReleaseBuild(release, self.sources, self.blobs,
-                                        self.settings.work_dir).run()
+            result = await self._build_with_retries(release)
         except asyncio.CancelledError:
             raise  # shutting down or deleted: the lease is given up, not the release
         except FramewiseError as exc:
@@ -141,6 +141,19 @@ class Builder:
                     self._delete_files(release)
         finally:
             heartbeat.cancel()
+
+    async def _build_with_retries(self, release: Release) -> BuildResult:
+        """A peer that is briefly unavailable (a restart, a deadline on a loaded node)
+        costs a rebuild from the pinned revisions, not the release."""
+        for attempt in range(UNAVAILABLE_RETRIES):
+            try:
+                return await ReleaseBuild(release, self.sources, self.blobs,
+                                          self.settings.work_dir).run()
+            except Unavailable as exc:
+                log.warning("release %s: %s; building again", release.id, exc.message)
+                await asyncio.sleep(min(30.0, 2.0 * 2 ** attempt))
+        return await ReleaseBuild(release, self.sources, self.blobs,
+                                  self.settings.work_dir).run()
 
     async def _finish(self, release_id: str, status: ReleaseStatus, *, reason: str = "",
                       sample_count: int = 0, size: int = 0, sha256: str = "") -> bool:

@@ -22,6 +22,8 @@ SAMPLES_PAGE = 1000
 LABELS_PAGE = 1000
 # A stream's deadline: generous, but a wedged peer still fails the build in the end.
 STREAM_DEADLINE_S = 3600.0
+# A page of 1,000 samples: longer than a single-resource call.
+PAGE_DEADLINE_S = 60.0
 
 
 def _as(user: str) -> tuple[tuple[str, str], ...]:
@@ -85,7 +87,7 @@ class Sources:
                     dataset_pb2.ListSamplesRequest(dataset_id=dataset_id, as_of_revision=revision,
                                                    page_size=SAMPLES_PAGE, page_token=token,
                                                    order_by="create_time"),
-                    metadata=_as(user), timeout=DEFAULT_DEADLINE_S * 6)
+                    metadata=_as(user), timeout=PAGE_DEADLINE_S)
                 if page.samples:
                     yield list(page.samples)
                 token = page.next_page_token
