@@ -113,3 +113,18 @@ async def test_download_resumes_from_an_offset_in_chunks(suite: Suite):
     assert offsets[0] == 100 and offsets[1] == 1124
     assert await suite.download(done.id, offset=100, chunk_size=1024) == whole[100:]
     assert await suite.download(done.id, offset=len(whole)) == b""
+
+
+async def test_the_service_answers_health_checks_by_its_name(suite: Suite):
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from services.release.app import FULL_NAME
+
+    assert suite.release_server is not None
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{suite.release_server.port}")
+    try:
+        reply = await health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(service=FULL_NAME))
+    finally:
+        await channel.close()
+    assert reply.status == health_pb2.HealthCheckResponse.SERVING
