@@ -84,6 +84,21 @@ async def _save_all(seeding: Seeding, dataset_id: str, requests: list[tuple[str,
         await insert_labels(seeding.labeling_database_url, dataset_id, rest)
 
 
+async def _batch_create(datasets: dataset_pb2_grpc.DatasetServiceStub,
+                        request: dpb.BatchCreateSamplesRequest,
+                        ) -> dpb.BatchCreateSamplesResponse:
+    """Retried when the connection drops: the request id makes a retry return the batch
+    the first attempt created."""
+    for attempt in range(6):
+        try:
+            return await datasets.BatchCreateSamples(request, timeout=600)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() not in RETRYABLE or attempt == 5:
+                raise
+            await asyncio.sleep(1 + attempt)
+    raise AssertionError("unreachable")
+
+
 def _image_label(i: int) -> str:
     return json.dumps({"format_version": "0.1", "annotations": [
         {"id": k + 1, "category_id": k % 5 + 1, "type": "bbox",
@@ -102,8 +117,8 @@ async def populate_images(datasets: dataset_pb2_grpc.DatasetServiceStub, seeding
             {"image": {"url": f"https://data.example/img{i:06d}.jpg", "width": 1920,
                        "height": 1080}}), metadata_json='{"split":"train"}')
             for i in range(start, min(count, start + BATCH))]
-        created = await datasets.BatchCreateSamples(dpb.BatchCreateSamplesRequest(
-            dataset_id=dataset.id, samples=samples), timeout=600)
+        created = await _batch_create(datasets, dpb.BatchCreateSamplesRequest(
+            dataset_id=dataset.id, samples=samples, request_id=f"bench-images-{start}"))
         ids.extend(s.id for s in created.samples)
         print(f"[images] {len(ids)} samples created", flush=True)
     await _save_all(seeding, dataset.id,
@@ -131,9 +146,10 @@ async def populate_sequences(datasets: dataset_pb2_grpc.DatasetServiceStub,
     attributes = [json.dumps({"frames": [
         {"image": {"url": f"https://data.example/seq{s:03d}/{f:05d}.jpg"}, "name": f"{f:05d}",
          "timestamp": f / 10} for f in range(frames)]}) for s in range(count)]
-    created = await datasets.BatchCreateSamples(dpb.BatchCreateSamplesRequest(
+    created = await _batch_create(datasets, dpb.BatchCreateSamplesRequest(
         dataset_id=dataset.id, samples=[dpb.Sample(name=f"seq{s:03d}", attributes_json=a)
-                                        for s, a in enumerate(attributes)]), timeout=600)
+                                        for s, a in enumerate(attributes)],
+        request_id="bench-sequences"))
     label = _sequence_label(frames, tracks)
     await _save_all(seeding, dataset.id, [(s.id, label) for s in created.samples], "sequences")
     return dataset.id

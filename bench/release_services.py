@@ -39,7 +39,9 @@ async def suite(directory: Path,
     """Starts every service (on SQLite under `directory` unless `database_urls` names
     another database); yields name -> (address, pid)."""
     addresses = {name: f"127.0.0.1:{free_port()}" for name in NAMES}
-    env = {**os.environ, "FRAMEWISE_DATA_DIR": str(directory), "FRAMEWISE_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "FRAMEWISE_DATA_DIR": str(directory), "FRAMEWISE_LOG_LEVEL": "WARNING",
+           # Calls here can outlast the default connection age (5 min + 30 s grace).
+           "FRAMEWISE_MAX_CONNECTION_AGE_MS": str(24 * 3600 * 1000)}
     for name, address in addresses.items():
         env[f"FRAMEWISE_{name.upper()}_ADDRESS"] = address
         env[f"FRAMEWISE_{name.upper()}_PORT"] = address.rsplit(":", 1)[1]
