@@ -7,6 +7,7 @@ import json
 import grpc
 
 from shared import tracing
+from shared.auth_grpc import forwarding_interceptors
 from shared.config import ServiceConfig
 
 DEFAULT_DEADLINE_S = 10.0
@@ -40,12 +41,15 @@ CHANNEL_OPTIONS: list[tuple[str, object]] = [
 ]
 
 
-def aio_channel(address: str) -> grpc.aio.Channel:
-    # The interceptors pass the trace context (`traceparent`) and request id on.
-    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS,
-                                     interceptors=tracing.client_interceptors())
+def aio_channel(address: str,
+                interceptors: list[grpc.aio.ClientInterceptor] | None = None) -> grpc.aio.Channel:
+    # The tracing interceptors pass the trace context (`traceparent`) and request id on.
+    return grpc.aio.insecure_channel(
+        address, options=CHANNEL_OPTIONS,
+        interceptors=[*tracing.client_interceptors(), *(interceptors or [])])
 
 
 def channel_to(config: ServiceConfig, service: str) -> grpc.aio.Channel:
-    """A channel from the service of `config` to another Framewise service."""
-    return aio_channel(config.peer(service))
+    """A channel from the service of `config` to another Framewise service; every call on
+    it carries the token of the call being served, so the caller's rights apply there."""
+    return aio_channel(config.peer(service), forwarding_interceptors())

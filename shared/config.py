@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.auth import AUTH_VARIABLES, AuthConfig
+
 SERVICES: tuple[str, ...] = ("dataset", "labeling", "interpolation", "release")
 
 DEFAULT_PORTS: dict[str, int] = {
@@ -50,6 +52,8 @@ class ServiceConfig:
     peers: dict[str, str]
     # Port of the Prometheus `/metrics` endpoint (on `host`); None: no endpoint.
     metrics_port: int | None = None
+    # How bearer tokens are verified; None when not configured (the server refuses to start).
+    auth: AuthConfig | None = None
 
     @property
     def listen_address(self) -> str:
@@ -86,6 +90,17 @@ def metrics_port(service: str) -> int | None:
     return int(value)
 
 
+def auth_config() -> AuthConfig | None:
+    """The token verification configured in the environment, or None if there is none."""
+    try:
+        return AuthConfig.from_env()
+    except ValueError as exc:
+        if "configure one of" in str(exc) and not any(
+            os.environ.get(name, "").strip() for name in AUTH_VARIABLES):
+            return None
+        raise
+
+
 def load(service: str) -> ServiceConfig:
     """Reads the configuration of `service` from the environment."""
     prefix = env_prefix(service)
@@ -104,4 +119,5 @@ def load(service: str) -> ServiceConfig:
         max_connection_age_ms=int(_env("FRAMEWISE_MAX_CONNECTION_AGE_MS", "300000")),
         peers={other: service_address(other) for other in SERVICES},
         metrics_port=metrics_port(service),
+        auth=auth_config(),
     )

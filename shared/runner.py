@@ -8,6 +8,7 @@ listens, and on Ctrl-C (or SIGTERM) stops them all gracefully.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -18,9 +19,11 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shared import config as config_module
+from shared.auth import AUTH_VARIABLES, DEFAULT_AUDIENCE, DEFAULT_ISSUER, mint
 from shared.config import DEFAULT_METRICS_PORTS, SERVICES, env_prefix, service_address
 
 STARTUP_TIMEOUT_S = 60.0
+DEV_TOKEN_TTL_S = 7 * 24 * 3600
 
 
 def available_services() -> list[str]:
@@ -64,11 +67,38 @@ def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
             process.kill()
 
 
+def _development_auth(env: dict[str, str], data_dir: Path) -> str:
+    """Token verification for a local suite: the configured key, else a development secret
+    kept in the data directory. With a secret at hand, writes a token for the development
+    user to `<data dir>/dev-token` (clients and the CLI read it) and says so."""
+    if not any(env.get(name, "").strip() for name in AUTH_VARIABLES):
+        secret_file = data_dir / "dev-auth-secret"
+        if not secret_file.exists():
+            secret_file.write_text(secrets.token_hex(32))
+            secret_file.chmod(0o600)
+        env["FRAMEWISE_AUTH_HS256_SECRET_FILE"] = str(secret_file)
+    secret = env.get("FRAMEWISE_AUTH_HS256_SECRET", "").strip()
+    if not secret and env.get("FRAMEWISE_AUTH_HS256_SECRET_FILE", "").strip():
+        secret = Path(env["FRAMEWISE_AUTH_HS256_SECRET_FILE"]).read_text().strip()
+    if not secret:
+        return "tokens: verified with the configured RS256 public key"
+    user = env.get("FRAMEWISE_DEV_USER", "").strip() or "local"
+    token = mint(user, secret=secret, ttl_s=DEV_TOKEN_TTL_S,
+                 issuer=env.get("FRAMEWISE_AUTH_ISSUER", "").strip() or DEFAULT_ISSUER,
+                 audience=env.get("FRAMEWISE_AUTH_AUDIENCE", "").strip() or DEFAULT_AUDIENCE)
+    token_file = data_dir / "dev-token"
+    token_file.write_text(token)
+    token_file.chmod(0o600)
+    return (f"development token for user {user!r} (7 days; the SDK and CLI read it from "
+            f"{token_file}):\n  export FRAMEWISE_TOKEN={token}")
+
+
 def main() -> None:
     data_dir = config_module.data_dir().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "FRAMEWISE_DATA_DIR": str(data_dir)}
     env.setdefault("FRAMEWISE_LOG_FORMAT", "text")
+    token_note = _development_auth(env, data_dir)
     for name in SERVICES:  # Prometheus metrics on by default under `make run`
         env.setdefault(f"{env_prefix(name)}_METRICS_PORT", str(DEFAULT_METRICS_PORTS[name]))
     processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -96,6 +126,7 @@ def main() -> None:
             print(f"framewise {name:<13} listening on {address}{_metrics_note(name, env)}",
                   flush=True)
         if not stopping:
+            print(token_note, flush=True)
             print(f"data in {data_dir}; press Ctrl-C to stop", flush=True)
         while not stopping:
             for name, process in processes.items():

@@ -14,6 +14,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from shared import logs, tracing
+from shared.auth_grpc import AuthInterceptor
 from shared.config import ServiceConfig
 from shared.grpc_errors import ErrorMappingInterceptor
 from shared.metrics import MetricsEndpoint, MetricsInterceptor
@@ -68,8 +69,14 @@ class Server:
         tracing.setup(self.config.name)
         # Outermost first: the span is current while metrics time the call and log it,
         # and both see the status the error mapping produced.
+        if self.config.auth is None:
+            raise RuntimeError(
+                "authentication is not configured: set FRAMEWISE_AUTH_HS256_SECRET (or "
+                "_FILE) or FRAMEWISE_AUTH_RS256_PUBLIC_KEY_FILE (`make run` creates a "
+                "development secret)")
+        # The token is checked inside the error mapping, so UNAUTHENTICATED has details.
         interceptors = [tracing.TracingServerInterceptor(), MetricsInterceptor(),
-                        ErrorMappingInterceptor()]
+                        ErrorMappingInterceptor(), AuthInterceptor(self.config.auth)]
         server = grpc.aio.server(interceptors=interceptors, options=options)
         for registration in self.registrations:
             registration.add(server)

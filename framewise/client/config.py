@@ -4,7 +4,8 @@ Read from arguments first, then `FRAMEWISE_*` variables:
 
 - `FRAMEWISE_<SERVICE>_ADDRESS` (else `FRAMEWISE_HOST` and `FRAMEWISE_<SERVICE>_PORT`,
   else the default ports 50051-50054 on 127.0.0.1), as the services read them;
-- `FRAMEWISE_TOKEN`: sent as `authorization: Bearer <token>`;
+- `FRAMEWISE_TOKEN`: sent as `authorization: Bearer <token>` (default: the development
+  token `make run` writes to `$FRAMEWISE_DATA_DIR/dev-token`, if there is one);
 - `FRAMEWISE_USER`: sent as `x-framewise-user` (the identity until tokens land);
 - `FRAMEWISE_TLS_CA` (a PEM file of the CA) or `FRAMEWISE_TLS=true` (system roots), with
   `FRAMEWISE_TLS_CERT` / `FRAMEWISE_TLS_KEY` for a client certificate;
@@ -78,7 +79,7 @@ class ClientConfig:
             raise ValueError(f"unknown services {sorted(unknown)}; expected {SERVICES}")
         return cls(
             addresses={s: given.get(s) or service_address(s) for s in SERVICES},
-            token=_env("FRAMEWISE_TOKEN") if token is None else token,
+            token=(_env("FRAMEWISE_TOKEN") or _development_token()) if token is None else token,
             user=_env("FRAMEWISE_USER") if user is None else user,
             tls=_tls_from(tls),
             timeout=timeout or float(_env("FRAMEWISE_TIMEOUT_S") or DEFAULT_TIMEOUT_S),
@@ -106,6 +107,15 @@ class ClientConfig:
             return grpc.aio.secure_channel(address, self.tls.credentials(),
                                            options=self.options)
         return grpc.aio.insecure_channel(address, options=self.options)
+
+
+def _development_token() -> str:
+    """The token `make run` writes for the development user, if this is such a suite."""
+    path = Path(_env("FRAMEWISE_DATA_DIR") or "./data") / "dev-token"
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
 
 
 def _tls_from(tls: TlsConfig | bool | None) -> TlsConfig | None:

@@ -57,6 +57,8 @@ def test_the_suite_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:
                     health_pb2.HealthCheckRequest(), timeout=5)
             assert reply.status == health_pb2.HealthCheckResponse.SERVING
             assert any(s.startswith(f"framewise.{name}.v1.") for s in _listed(address))
+        assert any("export FRAMEWISE_TOKEN=" in line for line in lines), lines
+        assert (tmp_path / "data" / "dev-token").exists()
         walkthrough = subprocess.run(
             [sys.executable, "examples/quickstart.py"], cwd=ROOT, env=env,
             capture_output=True, text=True, timeout=60)

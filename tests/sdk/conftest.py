@@ -18,6 +18,7 @@ import pytest
 
 from framewise.client import Client
 from shared.runner import available_services
+from tests.support.tokens import TEST_SECRET, token_for
 
 ROOT = Path(__file__).resolve().parents[2]
 HAS_RELEASE = (ROOT / "services" / "release" / "app.py").is_file()
@@ -43,7 +44,7 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     base = tmp_path_factory.mktemp("suite")
     ports = {name: _free_port() for name in available_services()}
     env = {**os.environ, "FRAMEWISE_DATA_DIR": str(base / "data"),
-           "FRAMEWISE_LOG_LEVEL": "WARNING"}
+           "FRAMEWISE_LOG_LEVEL": "WARNING", "FRAMEWISE_AUTH_HS256_SECRET": TEST_SECRET}
     for name, port in ports.items():
         env[f"FRAMEWISE_{name.upper()}_PORT"] = str(port)
         env.pop(f"FRAMEWISE_{name.upper()}_ADDRESS", None)
@@ -74,7 +75,7 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
 
 @pytest.fixture(scope="session")
 def client(suite: Suite) -> Iterator[Client]:
-    with Client(addresses=suite.addresses, user="sdk-tester", token="") as fw:
+    with Client(addresses=suite.addresses, token=token_for("sdk-tester")) as fw:
         yield fw
 
 

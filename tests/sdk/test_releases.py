@@ -20,6 +20,7 @@ from tests.sdk.conftest import (
     sequence_label,
     unique,
 )
+from tests.support.tokens import token_for
 
 pytestmark = needs_release
 
@@ -73,7 +74,7 @@ def test_release_wait_download_export(client: Client, labeled: tuple[str, str],
 
 
 async def test_async_release(suite: Suite, labeled: tuple[str, str], tmp_path: Path) -> None:
-    async with AsyncClient(addresses=suite.addresses) as fw:
+    async with AsyncClient(addresses=suite.addresses, token=token_for("local")) as fw:
         release = await fw.add_release(labeled[0], unique("async"))
         done = await fw.wait_for_release(release.id, timeout=120)
         path = await fw.download_release(done.id, tmp_path / "r.json")

@@ -6,10 +6,11 @@ import pytest
 
 from framewise.client import AsyncClient, Conflict, InvalidArgument, NewSample, NotFound
 from tests.sdk.conftest import BOX_CATEGORIES, Suite, bbox, frames, sequence_label, unique
+from tests.support.tokens import token_for
 
 
 async def test_async_client_end_to_end(suite: Suite) -> None:
-    async with AsyncClient(addresses=suite.addresses, user="async-tester") as fw:
+    async with AsyncClient(addresses=suite.addresses, token=token_for("async-tester")) as fw:
         assert set((await fw.health()).values()) == {"SERVING"}
         dataset = await fw.add_dataset(unique("async"), "image-vector-sequence",
                                        task_attributes=BOX_CATEGORIES)

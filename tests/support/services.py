@@ -13,6 +13,7 @@ from shared import config as config_module
 from shared.channels import aio_channel
 from shared.config import ServiceConfig
 from shared.server import Server
+from tests.support.tokens import TEST_AUTH, test_interceptors
 
 
 def test_config(service: str, database_url: str, data_dir: Path,
@@ -27,6 +28,7 @@ def test_config(service: str, database_url: str, data_dir: Path,
         database_url=database_url,
         grace_period_s=1.0,
         peers={**base.peers, **(peers or {})},
+        auth=TEST_AUTH,
     )
 
 
@@ -43,7 +45,7 @@ async def running(build: Callable[[ServiceConfig], Awaitable[Server]],
     """
     server = await build(config)
     port = await server.start()
-    channel = aio_channel(f"127.0.0.1:{port}")
+    channel = aio_channel(f"127.0.0.1:{port}", test_interceptors())
     try:
         yield server, channel
     finally:

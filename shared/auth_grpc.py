@@ -1,0 +1,162 @@
+"""Bearer-token authentication on every call, and the token passed on to other services."""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+
+from shared.auth import AuthConfig, verify
+from shared.identity import authenticated, current_authorization
+from shared.tracing import wrap_handler
+
+AUTHORIZATION_KEY = "authorization"
+# Probes and tooling stay open: health checks and server reflection need no token.
+OPEN_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
+
+
+def _authorization(context: grpc.aio.ServicerContext) -> str | None:
+    for key, value in context.invocation_metadata() or ():
+        if key == AUTHORIZATION_KEY:
+            return value.decode(errors="replace") if isinstance(value, bytes) else value
+    return None
+
+
+class AuthInterceptor(grpc.aio.ServerInterceptor):
+    """Verifies the bearer token of every call but health and reflection; a missing or
+    bad token is UNAUTHENTICATED (raised inside the handler, so the error mapping turns it
+    into a status with details)."""
+
+    def __init__(self, config: AuthConfig) -> None:
+        self.config = config
+
+    def _wrap_unary(self, behavior: Callable[..., Awaitable[Any]],
+                    method: str) -> Callable[..., Any]:
+        async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            authorization = _authorization(context)
+            caller = verify(self.config, authorization)
+            with authenticated(caller, authorization or ""):
+                return await behavior(request, context)
+
+        return wrapper
+
+    def _wrap_stream(self, behavior: Callable[..., AsyncIterator[Any]],
+                     method: str) -> Callable[..., Any]:
+        async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            authorization = _authorization(context)
+            caller = verify(self.config, authorization)
+            with authenticated(caller, authorization or ""):
+                async for item in behavior(request, context):
+                    yield item
+
+        return wrapper
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or method.startswith(OPEN_PREFIXES):
+            return handler
+        wrapped = wrap_handler(handler, method, self._wrap_unary, self._wrap_stream)
+        if wrapped is handler:
+            # A kind we cannot wrap would run unauthenticated: refuse it instead.
+            raise RuntimeError(f"cannot authenticate {method}: unsupported handler kind")
+        return wrapped
+
+
+def with_authorization(metadata: Any) -> list[tuple[str, str | bytes]]:
+    """`metadata` plus the current call's `authorization`, unless it already has one."""
+    items: list[tuple[str, str | bytes]] = list(metadata or ())
+    authorization = current_authorization()
+    if authorization and all(key != AUTHORIZATION_KEY for key, _ in items):
+        items.append((AUTHORIZATION_KEY, authorization))
+    return items
+
+
+def _details(details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+    return grpc.aio.ClientCallDetails(
+        method=details.method, timeout=details.timeout,
+        metadata=grpc.aio.Metadata(*with_authorization(details.metadata)),
+        credentials=details.credentials, wait_for_ready=details.wait_for_ready)
+
+
+class _ForwardUnaryUnary(grpc.aio.UnaryUnaryClientInterceptor):
+    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(_details(details), request)
+
+
+class _ForwardUnaryStream(grpc.aio.UnaryStreamClientInterceptor):
+    async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(_details(details), request)
+
+
+def forwarding_interceptors() -> list[grpc.aio.ClientInterceptor]:
+    """Client interceptors that pass the caller's token on (service-to-service channels)."""
+    return [_ForwardUnaryUnary(), _ForwardUnaryStream()]
+
+
+class _StaticUnaryUnary(grpc.aio.UnaryUnaryClientInterceptor):
+    def __init__(self, authorization: str) -> None:
+        self.authorization = authorization
+
+    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(_with(details, self.authorization), request)
+
+
+class _StaticUnaryStream(grpc.aio.UnaryStreamClientInterceptor):
+    def __init__(self, authorization: str) -> None:
+        self.authorization = authorization
+
+    async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(_with(details, self.authorization), request)
+
+
+def _with(details: grpc.aio.ClientCallDetails, authorization: str) -> grpc.aio.ClientCallDetails:
+    items = list(details.metadata or ())
+    if all(key != AUTHORIZATION_KEY for key, _ in items):
+        items.append((AUTHORIZATION_KEY, authorization))
+    return grpc.aio.ClientCallDetails(
+        method=details.method, timeout=details.timeout, metadata=grpc.aio.Metadata(*items),
+        credentials=details.credentials, wait_for_ready=details.wait_for_ready)
+
+
+def bearer_interceptors(token: str) -> list[grpc.aio.ClientInterceptor]:
+    """Client interceptors sending one fixed bearer token (scripts, benchmarks)."""
+    return [_StaticUnaryUnary(f"Bearer {token}"), _StaticUnaryStream(f"Bearer {token}")]
+
+
+class _SyncDetails(
+    collections.namedtuple("_SyncDetails", ("method", "timeout", "metadata", "credentials",
+                                            "wait_for_ready", "compression")),
+    grpc.ClientCallDetails,
+):
+    pass
+
+
+class _SyncBearer(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+    def __init__(self, token: str) -> None:
+        self.metadata = (AUTHORIZATION_KEY, f"Bearer {token}")
+
+    def _details(self, details: Any) -> Any:
+        metadata = list(details.metadata or ())
+        if all(key != AUTHORIZATION_KEY for key, _ in metadata):
+            metadata.append(self.metadata)
+        return _SyncDetails(details.method, details.timeout, metadata, details.credentials,
+                            getattr(details, "wait_for_ready", None),
+                            getattr(details, "compression", None))
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._details(details), request)
+
+    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._details(details), request)
+
+
+def bearer_channel(channel: grpc.Channel, token: str) -> grpc.Channel:
+    """A blocking channel whose calls carry `token`."""
+    return grpc.intercept_channel(channel, _SyncBearer(token))
