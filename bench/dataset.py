@@ -16,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import grpc
 import numpy as np
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from bench.support import channel as bench_channel
 from bench.support import emit, run_concurrently, service_process
 from framewise.common.v1 import common_pb2
 from framewise.dataset.v1 import dataset_pb2 as pb
@@ -55,7 +55,7 @@ def _sqlite_baseline(path: Path) -> float:
 
 
 async def _measure(address: str) -> dict[str, float]:
-    async with grpc.aio.insecure_channel(address) as channel:
+    async with bench_channel(address) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         datasets = dataset_pb2_grpc.DatasetServiceStub(channel)
         dataset = await datasets.CreateDataset(pb.CreateDatasetRequest(dataset=pb.Dataset(

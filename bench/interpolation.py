@@ -24,7 +24,8 @@ import grpc
 import psutil
 
 from bench.interpolation_engine import bbox_tracks, run_engine_bench
-from bench.support import ROOT, emit, free_port, service_process
+from bench.support import ROOT, emit, free_port, service_process, sync_channel
+from bench.support import channel as bench_channel
 from framewise.common.v1 import common_pb2
 from framewise.interpolation.v1 import interpolation_pb2 as pb
 from framewise.interpolation.v1 import interpolation_pb2_grpc
@@ -47,7 +48,7 @@ def to_proto(tracks: list[Track], frame_count: int) -> pb.InlineTracks:
 
 async def count_states(address: str, request: pb.StreamFrameStatesRequest) -> tuple[int, float]:
     """Streams, parses every message and counts the states; returns (states, seconds)."""
-    async with grpc.aio.insecure_channel(address, options=OPTIONS) as channel:
+    async with bench_channel(address, options=OPTIONS) as channel:
         stub = interpolation_pb2_grpc.InterpolationServiceStub(channel)
         await channel.channel_ready()
         started = time.perf_counter()
@@ -75,7 +76,7 @@ def best_rate(address: str, request: pb.StreamFrameStatesRequest, repeats: int =
 
 def drain_raw(address: str, request: pb.StreamFrameStatesRequest) -> tuple[int, float]:
     """Reads the long stream as raw bytes (no parsing): the client keeps up with the server."""
-    with grpc.insecure_channel(address, options=OPTIONS) as channel:
+    with sync_channel(address, options=OPTIONS) as channel:
         call = channel.unary_stream(METHOD, request_serializer=pb.StreamFrameStatesRequest
                                     .SerializeToString)
         started = time.perf_counter()

@@ -33,6 +33,7 @@ if str(ROOT) not in sys.path:
 import grpc  # noqa: E402
 from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
 
+from bench.support import channel as bench_channel  # noqa: E402
 from framewise.common.v1 import common_pb2  # noqa: E402
 from framewise.dataset.v1 import dataset_pb2 as dpb  # noqa: E402
 from framewise.dataset.v1 import dataset_pb2_grpc  # noqa: E402
@@ -61,7 +62,7 @@ async def _database(kind: str, directory: Path, name: str) -> AsyncIterator[str]
 
 
 async def _wait_serving(address: str, process: asyncio.subprocess.Process) -> None:
-    async with grpc.aio.insecure_channel(address) as channel:
+    async with bench_channel(address) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         for _ in range(300):
             if process.returncode is not None:
@@ -156,8 +157,8 @@ async def bench_database(kind: str) -> dict[str, Any]:
                 **common, "FRAMEWISE_LABELING_PORT": labeling_address.split(":")[1],
                 "FRAMEWISE_LABELING_DATABASE_URL": labeling_url}, labeling_address))
             dataset_channel = await stack.enter_async_context(
-                grpc.aio.insecure_channel(dataset_address))
-            channel = await stack.enter_async_context(grpc.aio.insecure_channel(labeling_address))
+                bench_channel(dataset_address))
+            channel = await stack.enter_async_context(bench_channel(labeling_address))
             samples = await _setup(dataset_channel, CONCURRENCY + RMW_SAMPLES)
             return await _measure(channel, samples[:CONCURRENCY], samples[CONCURRENCY:])
 

@@ -32,7 +32,6 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import grpc  # noqa: E402
 
 from bench.release_data import Seeding, populate_images, populate_sequences  # noqa: E402
 from bench.release_services import (  # noqa: E402
@@ -42,6 +41,7 @@ from bench.release_services import (  # noqa: E402
     source_databases,
     suite,
 )
+from bench.support import channel as bench_channel  # noqa: E402
 from bench.support import emit  # noqa: E402
 from framewise.dataset.v1 import dataset_pb2 as dpb  # noqa: E402
 from framewise.dataset.v1 import dataset_pb2_grpc  # noqa: E402
@@ -61,7 +61,7 @@ OPTIONS = [("grpc.max_receive_message_length", 64 * 1024 * 1024)]
 
 class Clients:
     def __init__(self, addresses: dict[str, tuple[str, int]]) -> None:
-        self.channels = [grpc.aio.insecure_channel(addresses[n][0], options=OPTIONS)
+        self.channels = [bench_channel(addresses[n][0], options=OPTIONS)
                          for n in ("dataset", "labeling", "interpolation", "release")]
         self.dataset = dataset_pb2_grpc.DatasetServiceStub(self.channels[0])
         self.labeling = labeling_pb2_grpc.LabelingServiceStub(self.channels[1])

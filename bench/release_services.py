@@ -13,12 +13,13 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bench.support import ROOT, free_port
+from bench.support import channel as bench_channel
 
 NAMES = ("dataset", "labeling", "interpolation", "release")
 
 
 async def _wait_serving(address: str, process: asyncio.subprocess.Process) -> None:
-    async with grpc.aio.insecure_channel(address) as channel:
+    async with bench_channel(address) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         for _ in range(600):
             if process.returncode is not None:

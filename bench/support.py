@@ -11,12 +11,34 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import grpc
 import numpy as np
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from shared.auth import mint
+from shared.auth_grpc import bearer_channel, bearer_interceptors
+
 ROOT = Path(__file__).resolve().parents[1]
+
+# Services started by a benchmark verify tokens signed with this secret (they inherit it
+# from the environment); benchmark clients send a token for BENCH_USER.
+BENCH_SECRET = os.environ.setdefault("FRAMEWISE_AUTH_HS256_SECRET",
+                                     "framewise-benchmark-secret-0123456789")
+BENCH_USER = "bench"
+BENCH_TOKEN = mint(BENCH_USER, secret=BENCH_SECRET)
+
+
+def channel(address: str, **kwargs: Any) -> grpc.aio.Channel:
+    """An asyncio channel whose calls carry the benchmark's token."""
+    return grpc.aio.insecure_channel(address, interceptors=bearer_interceptors(BENCH_TOKEN),
+                                     **kwargs)
+
+
+def sync_channel(address: str, **kwargs: Any) -> grpc.Channel:
+    """A blocking channel whose calls carry the benchmark's token."""
+    return bearer_channel(grpc.insecure_channel(address, **kwargs), BENCH_TOKEN)
 
 
 def free_port() -> int:

@@ -8,13 +8,16 @@ from typing import Any
 
 import grpc
 
-from shared.auth import AuthConfig, verify
-from shared.identity import authenticated, current_authorization
+from shared.auth import AuthConfig, mint, verify
+from shared.errors import FailedPrecondition
+from shared.identity import authenticated, current_authorization, current_caller
 from shared.tracing import wrap_handler
 
 AUTHORIZATION_KEY = "authorization"
 # Probes and tooling stay open: health checks and server reflection need no token.
 OPEN_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
+# Tokens a service signs for a background job: renewed per call, so kept short.
+DELEGATED_TOKEN_TTL_S = 3600
 
 
 def _authorization(context: grpc.aio.ServicerContext) -> str | None:
@@ -160,3 +163,27 @@ class _SyncBearer(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterc
 def bearer_channel(channel: grpc.Channel, token: str) -> grpc.Channel:
     """A blocking channel whose calls carry `token`."""
     return grpc.intercept_channel(channel, _SyncBearer(token))
+
+
+def acting_as(user: str, config: AuthConfig | None) -> tuple[tuple[str, str], ...]:
+    """Metadata for a call made for `user` (a background job it started, such as a
+    release build resumed after a restart): the current call's token when it is theirs,
+    else a short-lived token this service signs with the shared HS256 secret. With only
+    an RS256 public key a service cannot act for anyone outside their own call."""
+    authorization = current_authorization()
+    if authorization and _caller_is(user):
+        return ((AUTHORIZATION_KEY, authorization),)
+    if config is None or not config.secret:
+        raise FailedPrecondition(
+            f"cannot act for {user!r} outside their own call: tokens are verified with a "
+            "public key only", reason="NO_DELEGATION")
+    token = mint(user, secret=config.secret, issuer=config.issuer, audience=config.audience,
+                 ttl_s=DELEGATED_TOKEN_TTL_S)
+    return ((AUTHORIZATION_KEY, f"Bearer {token}"),)
+
+
+def _caller_is(user: str) -> bool:
+    try:
+        return current_caller() == user
+    except RuntimeError:
+        return False

@@ -34,8 +34,9 @@ async def build_server(config: ServiceConfig, settings: ReleaseSettings | None =
     if removed := blobs.remove_leftovers():
         log.info("removed %d partial release files of interrupted builds", removed)
     channels = [channel_to(config, peer) for peer in ("dataset", "labeling", "interpolation")]
-    builder = Builder(db, blobs, Sources(*channels), settings)
-    servicer = ReleaseServicer(ReleaseOperations(db, blobs, Sources(*channels), builder))
+    sources = Sources(*channels, config.auth)
+    builder = Builder(db, blobs, sources, settings)
+    servicer = ReleaseServicer(ReleaseOperations(db, blobs, sources, builder))
     # Releases left PENDING by a process that died are resumed (or FAILED) right away.
     await builder.open()
     registration = Registration(

@@ -14,8 +14,9 @@ import grpc
 from framewise.dataset.v1 import dataset_pb2, dataset_pb2_grpc
 from framewise.interpolation.v1 import interpolation_pb2, interpolation_pb2_grpc
 from framewise.labeling.v1 import labeling_pb2, labeling_pb2_grpc
+from shared.auth import AuthConfig
+from shared.auth_grpc import acting_as
 from shared.errors import NotFound
-from shared.identity import IDENTITY_METADATA_KEY
 from shared.peers import DEFAULT_DEADLINE_S, translate
 
 SAMPLES_PAGE = 1000
@@ -26,21 +27,22 @@ STREAM_DEADLINE_S = 3600.0
 PAGE_DEADLINE_S = 60.0
 
 
-def _as(user: str) -> tuple[tuple[str, str], ...]:
-    return ((IDENTITY_METADATA_KEY, user),)
-
-
 class Sources:
     def __init__(self, dataset: grpc.aio.Channel, labeling: grpc.aio.Channel,
-                 interpolation: grpc.aio.Channel) -> None:
+                 interpolation: grpc.aio.Channel, auth: AuthConfig | None) -> None:
         self.datasets = dataset_pb2_grpc.DatasetServiceStub(dataset)
         self.labeling = labeling_pb2_grpc.LabelingServiceStub(labeling)
         self.interpolation = interpolation_pb2_grpc.InterpolationServiceStub(interpolation)
+        self.auth = auth
+
+    def _as(self, user: str) -> tuple[tuple[str, str], ...]:
+        """Calls act for the release's creator, also in a build resumed after a restart."""
+        return acting_as(user, self.auth)
 
     async def dataset(self, dataset_id: str, user: str) -> dataset_pb2.Dataset:
         try:
             return await self.datasets.GetDataset(
-                dataset_pb2.GetDatasetRequest(dataset_id=dataset_id), metadata=_as(user),
+                dataset_pb2.GetDatasetRequest(dataset_id=dataset_id), metadata=self._as(user),
                 timeout=DEFAULT_DEADLINE_S)
         except grpc.aio.AioRpcError as exc:
             raise translate(exc, "dataset", "dataset", dataset_id) from exc
@@ -53,7 +55,7 @@ class Sources:
                 page = await self.datasets.ListLabelSets(
                     dataset_pb2.ListLabelSetsRequest(dataset_id=dataset_id, page_size=1000,
                                                      page_token=token),
-                    metadata=_as(user), timeout=DEFAULT_DEADLINE_S)
+                    metadata=self._as(user), timeout=DEFAULT_DEADLINE_S)
                 found.extend(page.label_sets)
                 token = page.next_page_token
                 if not token:
@@ -67,7 +69,7 @@ class Sources:
         call = self.labeling.StreamLabels(
             labeling_pb2.StreamLabelsRequest(dataset_id=dataset_id, label_set=label_set,
                                              page_size=1),
-            metadata=_as(user), timeout=DEFAULT_DEADLINE_S)
+            metadata=self._as(user), timeout=DEFAULT_DEADLINE_S)
         try:
             async for page in call:
                 return int(page.revision)
@@ -87,7 +89,7 @@ class Sources:
                     dataset_pb2.ListSamplesRequest(dataset_id=dataset_id, as_of_revision=revision,
                                                    page_size=SAMPLES_PAGE, page_token=token,
                                                    order_by="create_time"),
-                    metadata=_as(user), timeout=PAGE_DEADLINE_S)
+                    metadata=self._as(user), timeout=PAGE_DEADLINE_S)
                 if page.samples:
                     yield list(page.samples)
                 token = page.next_page_token
@@ -102,7 +104,7 @@ class Sources:
         call = self.labeling.StreamLabels(
             labeling_pb2.StreamLabelsRequest(dataset_id=dataset_id, label_set=label_set,
                                              as_of_revision=revision, page_size=LABELS_PAGE),
-            metadata=_as(user), timeout=STREAM_DEADLINE_S)
+            metadata=self._as(user), timeout=STREAM_DEADLINE_S)
         try:
             async for page in call:
                 if page.labels:
@@ -117,7 +119,7 @@ class Sources:
         try:
             return await self.datasets.GetSampleFrames(
                 dataset_pb2.GetSampleFramesRequest(sample_id=sample_id, as_of_revision=revision),
-                metadata=_as(user), timeout=DEFAULT_DEADLINE_S)
+                metadata=self._as(user), timeout=DEFAULT_DEADLINE_S)
         except grpc.aio.AioRpcError as exc:
             raise translate(exc, "dataset", "sample", sample_id) from exc
 
@@ -125,7 +127,7 @@ class Sources:
                            sample_id: str, label_set: str, user: str,
                            ) -> AsyncIterator[interpolation_pb2.StreamFrameStatesResponse]:
         """Every frame's object states of a sequence's tracks, in order."""
-        call = self.interpolation.StreamFrameStates(request, metadata=_as(user),
+        call = self.interpolation.StreamFrameStates(request, metadata=self._as(user),
                                                     timeout=STREAM_DEADLINE_S)
         try:
             async for response in call:

@@ -26,6 +26,8 @@ from framewise.labeling.v1 import labeling_pb2 as lpb
 from framewise.labeling.v1 import labeling_pb2_grpc
 from framewise.release.v1 import release_pb2 as pb
 from framewise.release.v1 import release_pb2_grpc
+from shared.auth_grpc import bearer_channel
+from tests.support.tokens import TEST_SECRET, token_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("dataset", "labeling", "interpolation", "release")
@@ -57,6 +59,7 @@ def _wait_serving(address: str, process: subprocess.Popen, timeout_s: float = 60
 def addresses(tmp_path: Path) -> Iterator[dict[str, str]]:
     found = {name: f"127.0.0.1:{_free_port()}" for name in SERVICES}
     env = {**os.environ, "FRAMEWISE_DATA_DIR": str(tmp_path / "data"),
+           "FRAMEWISE_AUTH_HS256_SECRET": TEST_SECRET,
            "FRAMEWISE_LOG_LEVEL": "WARNING"}
     for name, address in found.items():
         env[f"FRAMEWISE_{name.upper()}_ADDRESS"] = address
@@ -99,7 +102,8 @@ def _expected(track: int, frame: int) -> list[list[float]] | None:
 
 def test_release_of_a_labeled_sequence_holds_every_frame(addresses: dict[str, str],
                                                          tmp_path: Path) -> None:
-    channels = {n: grpc.insecure_channel(a) for n, a in addresses.items()}
+    channels = {n: bearer_channel(grpc.insecure_channel(a), token_for("e2e"))
+                for n, a in addresses.items()}
     try:
         datasets = dataset_pb2_grpc.DatasetServiceStub(channels["dataset"])
         labeling = labeling_pb2_grpc.LabelingServiceStub(channels["labeling"])

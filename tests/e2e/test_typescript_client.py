@@ -24,6 +24,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.runner import available_services
+from tests.support.tokens import TEST_SECRET, token_for
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT = ROOT / "clients" / "typescript"
@@ -62,7 +63,8 @@ def suite(tmp_path: Path) -> Iterator[dict[str, tuple[str, int]]]:
     """The suite on free ports: service -> (gRPC address, metrics port)."""
     services = available_services()
     ports = {name: (_free_port(), _free_port()) for name in services}
-    env = {**os.environ, "FRAMEWISE_DATA_DIR": str(tmp_path / "data")}
+    env = {**os.environ, "FRAMEWISE_DATA_DIR": str(tmp_path / "data"),
+           "FRAMEWISE_AUTH_HS256_SECRET": TEST_SECRET}
     for name, (port, metrics) in ports.items():
         env[f"FRAMEWISE_{name.upper()}_PORT"] = str(port)
         env[f"FRAMEWISE_{name.upper()}_METRICS_PORT"] = str(metrics)
@@ -102,7 +104,7 @@ def _handled(metrics_port: int, method: str, code: str) -> float:
 
 def test_the_node_client_drives_the_suite(client_installed: Path,
                                           suite: dict[str, tuple[str, int]]) -> None:
-    env = {**os.environ}
+    env = {**os.environ, "FRAMEWISE_TOKEN": token_for("e2e-node")}
     for name, (address, _) in suite.items():
         env[f"FRAMEWISE_{name.upper()}_ADDRESS"] = address
     if "release" not in suite:
