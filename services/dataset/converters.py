@@ -151,6 +151,7 @@ def dataset_to_proto(dataset: Dataset) -> pb.Dataset:
         etag=dataset.etag,
         sample_count=dataset.sample_count,
         revision=dataset.read_revision,
+        caller_role=dataset.caller_role,
     )
 
 

@@ -33,7 +33,9 @@ from shared.errors import (
     NotFound,
     Violations,
 )
+from shared.identity import current_caller
 from shared.paging import decode_token, encode_token, page_size
+from shared.roles import require
 from shared.task_types import TaskType
 
 MAX_BATCH = 10_000
@@ -106,21 +108,27 @@ class DatasetOperations:
             await repo.add_label_set(LabelSet(dataset.id, DEFAULT_LABEL_SET,
                                               "The ground truth", True, now))
             await repo.put_collaborator(Collaborator(dataset.id, caller, Role.ADMIN, now, now))
+            dataset.caller_role = Role.ADMIN
             if request_id:
                 await repo.save_request(key, [dataset.id])
             return dataset
 
-    async def _require_dataset(self, repo: DatasetRepository, dataset_id: str, *,
-                               for_update: bool = False) -> Dataset:
-        dataset = await repo.get_dataset(dataset_id, for_update=for_update) if dataset_id else None
+    async def _require_dataset(self, repo: DatasetRepository, dataset_id: str, needed: Role,
+                               action: str, *, for_update: bool = False) -> Dataset:
+        """The dataset, if the caller's role on it is at least `needed` (else NOT_FOUND
+        when they have none, PERMISSION_DENIED when it is too low)."""
+        role = await repo.role_of(dataset_id, current_caller()) if dataset_id else None
+        require(role, needed, dataset_id, action)
+        dataset = await repo.get_dataset(dataset_id, for_update=for_update)
         if dataset is None:
             raise NotFound("dataset", dataset_id)
+        dataset.caller_role = int(role or 0)
         return dataset
 
     async def get_dataset(self, dataset_id: str) -> Dataset:
         async with self.db.read() as session:
             repo = DatasetRepository(session)
-            dataset = await self._require_dataset(repo, dataset_id)
+            dataset = await self._require_dataset(repo, dataset_id, Role.VIEWER, "reading it")
             dataset.sample_count = (await repo.count_samples([dataset_id])).get(dataset_id, 0)
             dataset.read_revision = await repo.current_revision()
             return dataset
@@ -133,7 +141,7 @@ class DatasetOperations:
         async with self.db.read() as session:
             repo = DatasetRepository(session)
             datasets = await repo.list_datasets(
-                owner=owner, name_contains=name_contains,
+                visible_to=current_caller(), owner=owner, name_contains=name_contains,
                 task_type=task_type.value if task_type else "", after=after, limit=limit + 1,
             )
             counts = await repo.count_samples([d.id for d in datasets[:limit]])
@@ -151,7 +159,8 @@ class DatasetOperations:
         paths = _check_mask(mask, DATASET_MUTABLE)
         async with self.db.write() as session:
             repo = DatasetRepository(session)
-            current = await self._require_dataset(repo, patch.id, for_update=True)
+            current = await self._require_dataset(repo, patch.id, Role.MANAGER,
+                                                  "UpdateDataset", for_update=True)
             _check_etag(etag, current.etag, "dataset")
             changes: dict[str, Any] = {}
             for path in paths:
@@ -179,7 +188,8 @@ class DatasetOperations:
     async def delete_dataset(self, dataset_id: str, etag: str) -> None:
         async with self.db.write() as session:
             repo = DatasetRepository(session)
-            current = await self._require_dataset(repo, dataset_id, for_update=True)
+            current = await self._require_dataset(repo, dataset_id, Role.ADMIN,
+                                                  "DeleteDataset", for_update=True)
             _check_etag(etag, current.etag, "dataset")
             await repo.next_revision()
             await repo.delete_dataset(dataset_id)
@@ -208,7 +218,8 @@ class DatasetOperations:
             if request_id and (ids := await repo.find_request(key)):
                 found = [await repo.get_sample(i) for i in ids]
                 return [s for s in found if s is not None]
-            dataset = await self._require_dataset(repo, dataset_id, for_update=True)
+            dataset = await self._require_dataset(repo, dataset_id, Role.MANAGER,
+                                                  "adding samples", for_update=True)
             violations = Violations()
             single = len(drafts) == 1 and field == "sample"
             checked = [
@@ -238,17 +249,26 @@ class DatasetOperations:
                 await repo.save_request(key, [s.id for s in created])
             return created
 
-    async def _require_sample(self, repo: DatasetRepository, sample_id: str, *, as_of: int = 0,
-                              for_update: bool = False) -> Sample:
+    async def _require_sample(self, repo: DatasetRepository, sample_id: str, needed: Role,
+                              action: str, *, as_of: int = 0,
+                              for_update: bool = False) -> tuple[Sample, Dataset]:
+        """The sample and its dataset, if the caller's role there is at least `needed`; a
+        sample of a dataset the caller cannot see is NOT_FOUND like a missing one."""
         sample = (await repo.get_sample(sample_id, as_of=as_of, for_update=for_update)
                   if sample_id else None)
         if sample is None:
             raise NotFound("sample", sample_id)
-        return sample
+        try:
+            dataset = await self._require_dataset(repo, sample.dataset_id, needed, action)
+        except NotFound:
+            raise NotFound("sample", sample_id) from None
+        return sample, dataset
 
     async def get_sample(self, sample_id: str) -> Sample:
         async with self.db.read() as session:
-            return await self._require_sample(DatasetRepository(session), sample_id)
+            sample, _ = await self._require_sample(DatasetRepository(session), sample_id,
+                                                   Role.VIEWER, "reading it")
+            return sample
 
     async def list_samples(self, *, dataset_id: str, size: int, token: str, name_contains: str,
                            metadata_equals: dict[str, Any], order_by: str, as_of: int,
@@ -263,7 +283,7 @@ class DatasetOperations:
             raise InvalidArgument.of("page_token", "the filters changed since the first page")
         async with self.db.read() as session:
             repo = DatasetRepository(session)
-            await self._require_dataset(repo, dataset_id)
+            await self._require_dataset(repo, dataset_id, Role.VIEWER, "ListSamples")
             revision = int(state["r"]) if state else (as_of or await repo.current_revision())
             after = None
             if state:
@@ -287,9 +307,9 @@ class DatasetOperations:
         paths = _check_mask(mask, SAMPLE_MUTABLE)
         async with self.db.write() as session:
             repo = DatasetRepository(session)
-            current = await self._require_sample(repo, patch.id, for_update=True)
+            current, dataset = await self._require_sample(repo, patch.id, Role.MANAGER,
+                                                          "UpdateSample", for_update=True)
             _check_etag(etag, current.etag, "sample")
-            dataset = await self._require_dataset(repo, current.dataset_id)
             changes: dict[str, Any] = {}
             for path in paths:
                 attribute = {"metadata_json": "metadata", "attributes_json": "attributes"}.get(
@@ -311,7 +331,8 @@ class DatasetOperations:
     async def delete_sample(self, sample_id: str, etag: str) -> None:
         async with self.db.write() as session:
             repo = DatasetRepository(session)
-            current = await self._require_sample(repo, sample_id, for_update=True)
+            current, _ = await self._require_sample(repo, sample_id, Role.ADMIN, "DeleteSample",
+                                                    for_update=True)
             _check_etag(etag, current.etag, "sample")
             await repo.supersede_sample(sample_id, current.revision, await repo.next_revision())
 
@@ -321,8 +342,8 @@ class DatasetOperations:
             raise InvalidArgument.of("as_of_revision", "must not be negative")
         async with self.db.read() as session:
             repo = DatasetRepository(session)
-            sample = await self._require_sample(repo, sample_id, as_of=as_of)
-            dataset = await self._require_dataset(repo, sample.dataset_id)
+            sample, dataset = await self._require_sample(repo, sample_id, Role.VIEWER,
+                                                         "GetSampleFrames", as_of=as_of)
         return frames_of(sample.attributes, dataset.task_type, sensor)
 
     # label sets
@@ -333,7 +354,8 @@ class DatasetOperations:
         violations.raise_if_any()
         async with self.db.write() as session:
             repo = DatasetRepository(session)
-            await self._require_dataset(repo, draft.dataset_id, for_update=True)
+            await self._require_dataset(repo, draft.dataset_id, Role.MANAGER, "CreateLabelSet",
+                                        for_update=True)
             if await repo.get_label_set(draft.dataset_id, draft.name) is not None:
                 raise AlreadyExists(f"label set {draft.name!r} exists",
                                     metadata={"field": "label_set.name"})
@@ -344,7 +366,7 @@ class DatasetOperations:
     async def get_label_set(self, dataset_id: str, name: str) -> LabelSet:
         async with self.db.read() as session:
             repo = DatasetRepository(session)
-            await self._require_dataset(repo, dataset_id)
+            await self._require_dataset(repo, dataset_id, Role.VIEWER, "GetLabelSet")
             label_set = await repo.get_label_set(dataset_id, name)
             if label_set is None:
                 raise NotFound("label set", name)
@@ -356,7 +378,7 @@ class DatasetOperations:
         after = decode_token(token).get("after", "")
         async with self.db.read() as session:
             repo = DatasetRepository(session)
-            await self._require_dataset(repo, dataset_id)
+            await self._require_dataset(repo, dataset_id, Role.VIEWER, "ListLabelSets")
             sets = await repo.list_label_sets(dataset_id, after, limit + 1)
         more = len(sets) > limit
         return sets[:limit], encode_token({"after": sets[limit - 1].name}) if more else ""
@@ -364,7 +386,8 @@ class DatasetOperations:
     async def delete_label_set(self, dataset_id: str, name: str) -> None:
         async with self.db.write() as session:
             repo = DatasetRepository(session)
-            await self._require_dataset(repo, dataset_id, for_update=True)
+            await self._require_dataset(repo, dataset_id, Role.ADMIN, "DeleteLabelSet",
+                                        for_update=True)
             label_set = await repo.get_label_set(dataset_id, name)
             if label_set is None:
                 raise NotFound("label set", name)
@@ -379,7 +402,8 @@ class DatasetOperations:
             raise InvalidArgument.of("collaborator.user", "required")
         async with self.db.write() as session:
             repo = DatasetRepository(session)
-            await self._require_dataset(repo, draft.dataset_id, for_update=True)
+            await self._require_dataset(repo, draft.dataset_id, Role.ADMIN, "AddCollaborator",
+                                        for_update=True)
             if await repo.get_collaborator(draft.dataset_id, draft.user) is not None:
                 raise AlreadyExists(f"{draft.user!r} is already a collaborator",
                                     metadata={"field": "collaborator.user"})
@@ -394,7 +418,7 @@ class DatasetOperations:
         after = decode_token(token).get("after", "")
         async with self.db.read() as session:
             repo = DatasetRepository(session)
-            await self._require_dataset(repo, dataset_id)
+            await self._require_dataset(repo, dataset_id, Role.VIEWER, "ListCollaborators")
             found = await repo.list_collaborators(dataset_id, after, limit + 1)
         more = len(found) > limit
         return found[:limit], encode_token({"after": found[limit - 1].user}) if more else ""
@@ -403,7 +427,8 @@ class DatasetOperations:
         _check_mask(mask, ("role",))
         async with self.db.write() as session:
             repo = DatasetRepository(session)
-            await self._require_dataset(repo, patch.dataset_id, for_update=True)
+            await self._require_dataset(repo, patch.dataset_id, Role.ADMIN, "UpdateCollaborator",
+                                        for_update=True)
             current = await repo.get_collaborator(patch.dataset_id, patch.user)
             if current is None:
                 raise NotFound("collaborator", patch.user)
@@ -414,7 +439,8 @@ class DatasetOperations:
     async def remove_collaborator(self, dataset_id: str, user: str) -> None:
         async with self.db.write() as session:
             repo = DatasetRepository(session)
-            await self._require_dataset(repo, dataset_id, for_update=True)
+            await self._require_dataset(repo, dataset_id, Role.ADMIN, "RemoveCollaborator",
+                                        for_update=True)
             if await repo.get_collaborator(dataset_id, user) is None:
                 raise NotFound("collaborator", user)
             await repo.delete_collaborator(dataset_id, user)

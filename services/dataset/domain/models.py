@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Any
 
+from shared.roles import Role
 from shared.task_types import TaskType
+
+__all__ = ["Role"]  # re-exported: the dataset service's collaborators have these roles
 
 
 class InputType(StrEnum):
@@ -23,16 +26,6 @@ class InputType(StrEnum):
 class InterpolationMode(StrEnum):
     FRAME_INDEX = "frame-index"
     TIMESTAMP = "timestamp"
-
-
-class Role(IntEnum):
-    """Ordered: each role can do what the ones below it can."""
-
-    VIEWER = 1
-    LABELER = 2
-    REVIEWER = 3
-    MANAGER = 4
-    ADMIN = 5
 
 
 @dataclass(frozen=True)
@@ -85,6 +78,8 @@ class Dataset:
     sample_count: int = 0
     # The service-wide revision at the time of reading.
     read_revision: int = 0
+    # The role of the caller who read it (0: none).
+    caller_role: int = 0
 
     @property
     def etag(self) -> str:

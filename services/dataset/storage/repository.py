@@ -109,9 +109,18 @@ class DatasetRepository:
         row = (await self.session.execute(query)).scalar_one_or_none()
         return None if row is None else codec.dataset_from_row(row)
 
-    async def list_datasets(self, *, owner: str, name_contains: str, task_type: str,
-                            after: tuple[str, str] | None, limit: int) -> list[Dataset]:
-        query = select(DatasetRow)
+    async def role_of(self, dataset_id: str, user: str) -> int | None:
+        """The user's role on the dataset, None when they have none (or it is gone)."""
+        query = select(CollaboratorRow.role).where(CollaboratorRow.dataset_id == dataset_id,
+                                                   CollaboratorRow.user == user)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def list_datasets(self, *, visible_to: str, owner: str, name_contains: str,
+                            task_type: str, after: tuple[str, str] | None,
+                            limit: int) -> list[Dataset]:
+        query = select(DatasetRow, CollaboratorRow.role).join(
+            CollaboratorRow, and_(CollaboratorRow.dataset_id == DatasetRow.id,
+                                  CollaboratorRow.user == visible_to))
         if owner:
             query = query.where(DatasetRow.owner == owner)
         if name_contains:
@@ -125,8 +134,12 @@ class DatasetRepository:
                     and_(DatasetRow.create_time == time_key, DatasetRow.id < last_id))
             )
         query = query.order_by(DatasetRow.create_time.desc(), DatasetRow.id.desc()).limit(limit)
-        rows = (await self.session.execute(query)).scalars().all()
-        return [codec.dataset_from_row(r) for r in rows]
+        found = []
+        for row, role in await self.session.execute(query):
+            dataset = codec.dataset_from_row(row)
+            dataset.caller_role = role
+            found.append(dataset)
+        return found
 
     async def save_dataset(self, dataset: Dataset) -> None:
         values = codec.dataset_to_row_values(dataset)

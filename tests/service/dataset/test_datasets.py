@@ -14,6 +14,7 @@ from tests.support.errors import error_reason, expect_error
 
 USER_A = (("x-framewise-user", "alice"),)
 USER_B = (("x-framewise-user", "bob"),)
+PAGER = (("x-framewise-user", "pager"),)
 
 
 async def test_create_dataset_returns_it_with_owner_and_default_label_set(dataset_stub):
@@ -24,17 +25,20 @@ async def test_create_dataset_returns_it_with_owner_and_default_label_set(datase
     )), metadata=USER_A)
     assert created.owner == "alice"
     assert created.etag and created.create_time.seconds > 0
-    fetched = await dataset_stub.GetDataset(pb.GetDatasetRequest(dataset_id=created.id))
+    fetched = await dataset_stub.GetDataset(pb.GetDatasetRequest(dataset_id=created.id),
+                                            metadata=USER_A)
     assert fetched.name == "street-scenes"
+    assert fetched.caller_role == pb.ROLE_ADMIN
     assert fetched.task_type == common_pb2.TASK_TYPE_POINTCLOUD_CUBOID_SEQUENCE
     assert [c.name for c in fetched.task_attributes.categories] == ["car", "person"]
     assert fetched.task_attributes.categories[0].attributes[1].values == ["red", "blue"]
     assert fetched.settings.interpolation_mode == common_pb2.INTERPOLATION_MODE_TIMESTAMP
     assert json.loads(fetched.metadata_json) == {"site": "berlin"}
-    sets = await dataset_stub.ListLabelSets(pb.ListLabelSetsRequest(dataset_id=created.id))
+    sets = await dataset_stub.ListLabelSets(pb.ListLabelSetsRequest(dataset_id=created.id),
+                                            metadata=USER_A)
     assert [(s.name, s.is_default) for s in sets.label_sets] == [("ground-truth", True)]
     collaborators = await dataset_stub.ListCollaborators(
-        pb.ListCollaboratorsRequest(dataset_id=created.id))
+        pb.ListCollaboratorsRequest(dataset_id=created.id), metadata=USER_A)
     assert [(c.user, c.role) for c in collaborators.collaborators] == [("alice", pb.ROLE_ADMIN)]
 
 
@@ -57,7 +61,8 @@ async def test_retried_create_with_request_id_creates_once(dataset_stub):
     first = await dataset_stub.CreateDataset(request, metadata=USER_A)
     second = await dataset_stub.CreateDataset(request, metadata=USER_A)
     assert first.id == second.id
-    listed = await dataset_stub.ListDatasets(pb.ListDatasetsRequest(owner="alice"))
+    listed = await dataset_stub.ListDatasets(pb.ListDatasetsRequest(owner="alice"),
+                                             metadata=USER_A)
     assert [d.id for d in listed.datasets].count(first.id) == 1
 
 
@@ -76,13 +81,13 @@ async def test_list_pages_through_every_dataset_once_with_filters(dataset_stub):
     for i in range(7):
         await dataset_stub.CreateDataset(pb.CreateDatasetRequest(dataset=pb.Dataset(
             name=f"paging-{i}", task_type=common_pb2.TASK_TYPE_BBOXES if i % 2
-            else common_pb2.TASK_TYPE_VECTOR)), metadata=(("x-framewise-user", "pager"),))
+            else common_pb2.TASK_TYPE_VECTOR)), metadata=PAGER)
     seen: list[str] = []
     token = ""
     pages = 0
     while True:
         page = await dataset_stub.ListDatasets(
-            pb.ListDatasetsRequest(owner="pager", page_size=3, page_token=token))
+            pb.ListDatasetsRequest(owner="pager", page_size=3, page_token=token), metadata=PAGER)
         seen += [d.name for d in page.datasets]
         pages += 1
         token = page.next_page_token
@@ -91,10 +96,11 @@ async def test_list_pages_through_every_dataset_once_with_filters(dataset_stub):
     assert pages == 3
     assert sorted(seen) == [f"paging-{i}" for i in range(7)]
     boxes = await dataset_stub.ListDatasets(pb.ListDatasetsRequest(
-        owner="pager", task_type=common_pb2.TASK_TYPE_BBOXES))
+        owner="pager", task_type=common_pb2.TASK_TYPE_BBOXES), metadata=PAGER)
     assert sorted(d.name for d in boxes.datasets) == ["paging-1", "paging-3", "paging-5"]
     named = await dataset_stub.ListDatasets(pb.ListDatasetsRequest(owner="pager",
-                                                                   name_contains="-4"))
+                                                                   name_contains="-4"),
+                                            metadata=PAGER)
     assert [d.name for d in named.datasets] == ["paging-4"]
 
 
