@@ -21,6 +21,7 @@ from services.release.blobs import BlobStore, BlobWriter
 from services.release.domain import release_file as rf
 from services.release.domain.keyframes import track_level_names, tracks_of
 from services.release.domain.models import Release, Snapshot
+from services.release.formatting import FramePool
 from services.release.sources import Sources
 from services.release.staging import StagedLabel, Staging
 from shared.task_types import LabelKind, SampleKind, TaskType, spec
@@ -53,7 +54,7 @@ def _dims(task_type: TaskType) -> int:
 
 class ReleaseBuild:
     def __init__(self, release: Release, sources: Sources, blobs: BlobStore,
-                 work_dir: Path | None = None) -> None:
+                 work_dir: Path | None = None, frames: FramePool | None = None) -> None:
         self.release = release
         self.snapshot = snapshot_of(release)
         self.sources = sources
@@ -64,6 +65,7 @@ class ReleaseBuild:
         self.streamed = _interpolated(self.task_type)
         self.dims = _dims(self.task_type)
         self.track_level = track_level_names(self.snapshot.dataset)
+        self.frames = frames or FramePool(0)
 
     async def run(self) -> BuildResult:
         with tempfile.TemporaryDirectory(prefix="release-", dir=self.work_dir) as scratch:
@@ -144,15 +146,9 @@ class ReleaseBuild:
             request = conv.inline_request(tracks_of(document, self.track_level), frames,
                                           self.snapshot.dataset, self.dims)
             del document  # only the per-frame extras are kept while frames stream
-            index = 0
-            async for response in self.sources.frame_states(request, sample.id, name,
-                                                            self.user):
-                chunk = []
-                for state in response.frames:
-                    extra = stored[state.frame] if state.frame < len(stored) else None
-                    chunk.append(rf.frame(index == 0, conv.frame_json(state, self.dims, extra)))
-                    index += 1
-                out.write("".join(chunk).encode())
+            messages = self.sources.frame_states(request, sample.id, name, self.user)
+            async for lines in self.frames.format(messages, self.dims, stored):
+                out.write(lines)
             out.write((rf.FRAMES_CLOSE + "\n").encode())
         out.write((rf.SAMPLE_CLOSE + "\n").encode())
 

@@ -18,6 +18,7 @@ from datetime import timedelta
 from services.release.blobs import BlobStore
 from services.release.build import BuildResult, ReleaseBuild, now
 from services.release.domain.models import Release, ReleaseStatus
+from services.release.formatting import FramePool
 from services.release.settings import ReleaseSettings
 from services.release.sources import Sources
 from services.release.storage.repository import ReleaseRepository
@@ -40,6 +41,7 @@ class Builder:
         self.owner = uuid.uuid4().hex  # this process, as a lease holder
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self.frames = FramePool(settings.format_workers)
 
     @property
     def lease(self) -> timedelta:
@@ -69,6 +71,7 @@ class Builder:
         with contextlib.suppress(FramewiseError):
             async with self.db.write() as session:
                 await ReleaseRepository(session).give_up_leases(self.owner)
+        await asyncio.to_thread(self.frames.close)
 
     async def cancel(self, release_id: str) -> None:
         task = self.tasks.get(release_id)
@@ -148,12 +151,12 @@ class Builder:
         for attempt in range(UNAVAILABLE_RETRIES):
             try:
                 return await ReleaseBuild(release, self.sources, self.blobs,
-                                          self.settings.work_dir).run()
+                                          self.settings.work_dir, self.frames).run()
             except Unavailable as exc:
                 log.warning("release %s: %s; building again", release.id, exc.message)
                 await asyncio.sleep(min(30.0, 2.0 * 2 ** attempt))
         return await ReleaseBuild(release, self.sources, self.blobs,
-                                  self.settings.work_dir).run()
+                                  self.settings.work_dir, self.frames).run()
 
     async def _finish(self, release_id: str, status: ReleaseStatus, *, reason: str = "",
                       sample_count: int = 0, size: int = 0, sha256: str = "") -> bool:

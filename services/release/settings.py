@@ -7,6 +7,8 @@
   60); a release whose builder died is taken over after at most this long.
 - `FRAMEWISE_RELEASE_MAX_ATTEMPTS`: builds started before a release is marked FAILED
   (default 3), so a release that crashes its builder cannot loop forever.
+- `FRAMEWISE_RELEASE_FORMAT_WORKERS`: processes that format sequence frames (default: the
+  number of CPUs, at most 4; 0 formats on the service's own thread).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class ReleaseSettings:
     work_dir: Path | None
     lease_s: float
     max_attempts: int
+    format_workers: int = 0
 
     @classmethod
     def load(cls, config: ServiceConfig) -> ReleaseSettings:
@@ -36,4 +39,5 @@ class ReleaseSettings:
             work_dir=Path(work) if work else None,
             lease_s=float(env("LEASE_S") or 60),
             max_attempts=int(env("MAX_ATTEMPTS") or 3),
+            format_workers=int(env("FORMAT_WORKERS") or min(4, os.cpu_count() or 1)),
         )

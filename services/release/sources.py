@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import grpc
 
 from framewise.dataset.v1 import dataset_pb2, dataset_pb2_grpc
-from framewise.interpolation.v1 import interpolation_pb2, interpolation_pb2_grpc
+from framewise.interpolation.v1 import interpolation_pb2
 from framewise.labeling.v1 import labeling_pb2, labeling_pb2_grpc
 from shared.auth import AuthConfig
 from shared.auth_grpc import acting_as
@@ -32,7 +32,12 @@ class Sources:
                  interpolation: grpc.aio.Channel, auth: AuthConfig | None) -> None:
         self.datasets = dataset_pb2_grpc.DatasetServiceStub(dataset)
         self.labeling = labeling_pb2_grpc.LabelingServiceStub(labeling)
-        self.interpolation = interpolation_pb2_grpc.InterpolationServiceStub(interpolation)
+        # No stub for the interpolation service: a stub would register the method with
+        # its deserializer on the channel, and these messages must stay raw bytes.
+        self.raw_frame_states = interpolation.unary_stream(
+            "/framewise.interpolation.v1.InterpolationService/StreamFrameStates",
+            request_serializer=interpolation_pb2.StreamFrameStatesRequest.SerializeToString,
+            response_deserializer=None)
         self.auth = auth
 
     def _as(self, user: str) -> tuple[tuple[str, str], ...]:
@@ -125,10 +130,11 @@ class Sources:
 
     async def frame_states(self, request: interpolation_pb2.StreamFrameStatesRequest,
                            sample_id: str, label_set: str, user: str,
-                           ) -> AsyncIterator[interpolation_pb2.StreamFrameStatesResponse]:
-        """Every frame's object states of a sequence's tracks, in order."""
-        call = self.interpolation.StreamFrameStates(request, metadata=self._as(user),
-                                                    timeout=STREAM_DEADLINE_S)
+                           ) -> AsyncIterator[bytes]:
+        """Every frame's object states of a sequence's tracks, in order, as the raw
+        messages (they are parsed where they are formatted: formatting.FramePool)."""
+        call = self.raw_frame_states(request, metadata=self._as(user),
+                                     timeout=STREAM_DEADLINE_S)
         try:
             async for response in call:
                 yield response

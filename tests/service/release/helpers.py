@@ -172,7 +172,7 @@ async def suite_running(db_url: str, tmp_path: Path, *, lease_s: float = 60,
         peers["interpolation"] = f"127.0.0.1:{interpolation_server.port}"
         config = test_config("release", db_url, tmp_path, peers)
         settings = ReleaseSettings(blob_dir=tmp_path / "blobs", work_dir=tmp_path,
-                                   lease_s=lease_s, max_attempts=max_attempts)
+                                   lease_s=lease_s, max_attempts=max_attempts, format_workers=1)
         release_server, release_channel = await start_release(config, settings, stack)
         yield Suite(
             dataset=dataset_pb2_grpc.DatasetServiceStub(dataset_channel),

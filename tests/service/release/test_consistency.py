@@ -58,9 +58,11 @@ async def test_writers_during_the_build_do_not_leak_into_the_release(suite: Suit
     writers = [asyncio.create_task(relabel()), asyncio.create_task(churn())]
     await asyncio.sleep(0.2)  # writers running before and while the release is accepted
     created = await suite.create_release(dataset.id, "v1")
-    before = await suite.dataset.GetDataset(dpb.GetDatasetRequest(dataset_id=dataset.id))
+    before = await suite.dataset.GetDataset(dpb.GetDatasetRequest(dataset_id=dataset.id),
+                                          metadata=USER)
     done = await suite.wait(created.id)
-    after = await suite.dataset.GetDataset(dpb.GetDatasetRequest(dataset_id=dataset.id))
+    after = await suite.dataset.GetDataset(dpb.GetDatasetRequest(dataset_id=dataset.id),
+                                          metadata=USER)
     stop.set()
     saves, churns = await asyncio.gather(*writers)
     assert done.status == pb.RELEASE_STATUS_SUCCEEDED, done.failure_reason

@@ -9,7 +9,7 @@ import pytest
 from framewise.common.v1 import common_pb2
 from framewise.dataset.v1 import dataset_pb2 as dpb
 from framewise.release.v1 import release_pb2 as pb
-from tests.service.release.helpers import Suite, bbox, image_label
+from tests.service.release.helpers import USER, Suite, bbox, image_label
 
 segments = pytest.importorskip("segments", reason="segments-ai (dev extra) not installed")
 
@@ -17,7 +17,7 @@ segments = pytest.importorskip("segments", reason="segments-ai (dev extra) not i
 async def test_segments_dataset_loads_an_image_release(suite: Suite, tmp_path: Path):
     dataset = await suite.create_dataset(common_pb2.TASK_TYPE_BBOXES)
     await suite.dataset.CreateLabelSet(dpb.CreateLabelSetRequest(label_set=dpb.LabelSet(
-        dataset_id=dataset.id, name="predictions")))
+        dataset_id=dataset.id, name="predictions")), metadata=USER)
     samples = await suite.add_images(dataset, 3)
     await suite.save(samples[0].id, image_label(bbox(1), bbox(2, x=40)))
     await suite.save(samples[1].id, image_label(bbox(1)), status=common_pb2.LABEL_STATUS_REVIEWED)

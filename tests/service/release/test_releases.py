@@ -9,7 +9,7 @@ import grpc
 
 from framewise.common.v1 import common_pb2
 from framewise.release.v1 import release_pb2 as pb
-from tests.service.release.helpers import Suite, bbox, image_label
+from tests.service.release.helpers import USER, Suite, bbox, image_label
 from tests.support.errors import expect_error
 
 
@@ -18,7 +18,7 @@ async def test_a_release_holds_the_samples_and_labels_of_every_label_set(suite: 
     samples = await suite.add_images(dataset, 5)
     from framewise.dataset.v1 import dataset_pb2 as dpb
     await suite.dataset.CreateLabelSet(dpb.CreateLabelSetRequest(label_set=dpb.LabelSet(
-        dataset_id=dataset.id, name="model-a")))
+        dataset_id=dataset.id, name="model-a")), metadata=USER)
     await suite.save(samples[0].id, image_label(bbox(1), bbox(2, x=50)))
     await suite.save(samples[1].id, image_label(bbox(1)), label_set="model-a")
 
