@@ -88,7 +88,8 @@ def peak_rss_mb(pid: int) -> float:
 
 
 class RssSampler:
-    """Fallback where VmHWM cannot be reset: the highest RSS seen every 20 ms."""
+    """The highest RSS of a process and its children (the release service's frame
+    formatting workers) together, sampled every 20 ms."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -96,10 +97,17 @@ class RssSampler:
         self._task: asyncio.Task[None] | None = None
 
     def _rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
+        import psutil
+
+        try:
+            root = psutil.Process(self.pid)
+            total = root.memory_info().rss
+            for child in root.children(recursive=True):
+                with suppress(psutil.Error):
+                    total += child.memory_info().rss
+        except psutil.Error:
+            return 0.0
+        return total / 1024 / 1024
 
     async def _run(self) -> None:
         while True:
