@@ -115,6 +115,7 @@ def dataset_info_from_proto(message: dataset_pb2.Dataset) -> DatasetInfo:
         categories=categories,
         sample_attributes={d.name: _definition(d)
                            for d in message.task_attributes.sample_attributes},
+        caller_role=message.caller_role,
     )
 
 

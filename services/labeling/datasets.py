@@ -22,6 +22,7 @@ from framewise.dataset.v1 import dataset_pb2, dataset_pb2_grpc
 from services.labeling import converters as conv
 from services.labeling.domain.models import DatasetInfo, SampleInfo
 from shared.errors import FramewiseError, NotFound, Unavailable
+from shared.identity import current_caller
 
 DEFAULT_TTL_S = float(os.environ.get("FRAMEWISE_LABELING_CACHE_TTL_S", "2"))
 DEFAULT_DEADLINE_S = 2.0
@@ -86,9 +87,9 @@ class DatasetClient:
                  deadline_s: float = DEFAULT_DEADLINE_S) -> None:
         self.stub = dataset_pb2_grpc.DatasetServiceStub(channel)
         self.deadline_s = deadline_s
-        self._datasets: TTLCache[str, DatasetInfo] = TTLCache(ttl_s)
-        self._samples: TTLCache[str, SampleInfo] = TTLCache(ttl_s)
-        self._label_sets: TTLCache[tuple[str, str], bool] = TTLCache(ttl_s)
+        self._datasets: TTLCache[tuple[str, str], DatasetInfo] = TTLCache(ttl_s)
+        self._samples: TTLCache[tuple[str, str], SampleInfo] = TTLCache(ttl_s)
+        self._label_sets: TTLCache[tuple[str, str, str], bool] = TTLCache(ttl_s)
 
     async def dataset(self, dataset_id: str) -> DatasetInfo:
         async def fetch() -> DatasetInfo:
@@ -99,7 +100,9 @@ class DatasetClient:
                 raise _translate(exc, "dataset", dataset_id) from exc
             return conv.dataset_info_from_proto(message)
 
-        return await self._datasets.get(dataset_id, fetch)
+        # Per caller: what a dataset says (the caller's role) and whether it is visible at
+        # all depend on who asks.
+        return await self._datasets.get((dataset_id, current_caller()), fetch)
 
     async def sample(self, sample_id: str) -> tuple[SampleInfo, DatasetInfo]:
         """The sample and its dataset; NOT_FOUND when either is gone."""
@@ -112,7 +115,7 @@ class DatasetClient:
             dataset = await self.dataset(message.dataset_id)
             return conv.sample_info_from_proto(message, dataset.task_type)
 
-        sample = await self._samples.get(sample_id, fetch)
+        sample = await self._samples.get((sample_id, current_caller()), fetch)
         return sample, await self.dataset(sample.dataset_id)
 
     async def require_label_set(self, dataset_id: str, name: str) -> None:
@@ -125,7 +128,7 @@ class DatasetClient:
                 raise _translate(exc, "label set", name) from exc
             return True
 
-        await self._label_sets.get((dataset_id, name), fetch)
+        await self._label_sets.get((dataset_id, name, current_caller()), fetch)
 
     async def samples_by_priority(self, dataset_id: str, token: str,
                                   page_size: int) -> tuple[list[SampleInfo], str]:

@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from services.labeling.datasets import DatasetClient
+from services.labeling.domain.access import check_save
 from services.labeling.domain.models import (
     REVIEW_STATUSES,
     Assignment,
@@ -37,6 +38,7 @@ from shared.db import Database
 from shared.db.types import utcnow
 from shared.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
 from shared.paging import decode_token, encode_token, page_size
+from shared.roles import Role, require
 from shared.task_types import spec
 
 # A write without an etag that loses a race is retried this many times before ABORTED.
@@ -131,14 +133,17 @@ class LabelingOperations:
                                              "label.sample_id")
         checked = check_label(draft.attributes, dataset, sample)
         if not self.db.is_sqlite:
-            return await self._save_atomic(caller, draft, dataset.id, checked.document,
+            return await self._save_atomic(caller, draft, sample, dataset, checked.document,
                                            checked.max_track_id)
         # SQLite: BEGIN IMMEDIATE serialises the whole transaction already.
         async with self.db.write() as session:
             repo = LabelRepository(session)
             current = await repo.current_label(draft.sample_id, draft.label_set)
             _check_etag(draft.etag, current)
-            _check_hold(await repo.get_hold(draft.sample_id, draft.label_set), caller)
+            hold = await repo.get_hold(draft.sample_id, draft.label_set)
+            _check_hold(hold, caller)
+            check_save(dataset.caller_role, caller, sample, hold,
+                       _next_state(caller, draft, dataset.id, {}, 0, current, 0).status)
             # Taken last: the counter row is locked from here to the commit.
             revision = await repo.next_revision()
             if current is None:
@@ -156,14 +161,16 @@ class LabelingOperations:
                 # No etag: a deliberate overwrite of whatever is current now.
                 current = await repo.current_label(draft.sample_id, draft.label_set)
 
-    async def _save_atomic(self, caller: str, draft: LabelDraft, dataset_id: str,
-                           document: dict[str, Any], max_track_id: int) -> Label:
+    async def _save_atomic(self, caller: str, draft: LabelDraft, sample: SampleInfo,
+                           dataset: DatasetInfo, document: dict[str, Any],
+                           max_track_id: int) -> Label:
         """PostgreSQL: checks on what was read, then one atomic compare-and-swap append."""
         for _ in range(OVERWRITE_ATTEMPTS):
             current, hold = await self.heads.head(draft.sample_id, draft.label_set)
             _check_etag(draft.etag, current)
             _check_hold(hold, caller)
-            label = _next_state(caller, draft, dataset_id, document, max_track_id, current, 0)
+            label = _next_state(caller, draft, dataset.id, document, max_track_id, current, 0)
+            check_save(dataset.caller_role, caller, sample, hold, label.status)
             expected = current.revision if draft.etag and current else ANY_PREVIOUS
             revision = await self.heads.append(label, expected)
             if revision is not None:
@@ -175,7 +182,8 @@ class LabelingOperations:
 
     async def delete_label(self, caller: str, sample_id: str, label_set: str,
                            etag: str) -> int:
-        await self._sample(sample_id, label_set)
+        _, dataset = await self._sample(sample_id, label_set)
+        require(dataset.caller_role, Role.ADMIN, dataset.id, "DeleteLabel")
         async with self.db.write() as session:
             repo = LabelRepository(session)
             current = await repo.current_label(sample_id, label_set)
@@ -254,7 +262,8 @@ class LabelingOperations:
 
     # holds
     async def claim_next(self, caller: str, dataset_id: str, label_set: str) -> Assignment | None:
-        await self.datasets.dataset(_require(dataset_id, "dataset_id"))
+        dataset = await self.datasets.dataset(_require(dataset_id, "dataset_id"))
+        require(dataset.caller_role, Role.LABELER, dataset_id, "ClaimNextSample")
         await self.datasets.require_label_set(dataset_id, label_set)
         async with self.db.read() as session:
             repo = LabelRepository(session)
@@ -289,12 +298,13 @@ class LabelingOperations:
                 return None
 
     async def release(self, caller: str, sample_id: str, label_set: str) -> Assignment:
-        await self._sample(sample_id, label_set)
+        _, dataset = await self._sample(sample_id, label_set)
+        require(dataset.caller_role, Role.LABELER, dataset.id, "ReleaseSample")
         async with self.db.write() as session:
             repo = LabelRepository(session)
             hold = await repo.get_hold(sample_id, label_set)
             if hold is not None:
-                if hold.labeler != caller:
+                if hold.labeler != caller and dataset.caller_role < Role.MANAGER:
                     raise FailedPrecondition(
                         f"sample {sample_id!r} is held by {hold.labeler!r}, not by you; a "
                         "manager can reassign it with AssignSample", reason="SAMPLE_HELD",
@@ -305,7 +315,8 @@ class LabelingOperations:
     async def assign(self, sample_id: str, label_set: str, labeler: str) -> Assignment:
         if len(labeler) > MAX_LABELER:
             raise InvalidArgument.of("labeler", f"longer than {MAX_LABELER} characters")
-        sample, _ = await self._sample(sample_id, label_set)
+        sample, dataset = await self._sample(sample_id, label_set)
+        require(dataset.caller_role, Role.MANAGER, dataset.id, "AssignSample")
         hold = Assignment(sample_id, label_set, labeler, sample.dataset_id, utcnow())
         for _ in range(OVERWRITE_ATTEMPTS):
             try:
@@ -329,6 +340,7 @@ class LabelingOperations:
             raise InvalidArgument.of("count", f"1 to {MAX_TRACK_IDS} (0 means 1)")
         count = count or 1
         _, dataset = await self._sample(sample_id, label_set)
+        require(dataset.caller_role, Role.LABELER, dataset.id, "AllocateTrackIds")
         if not spec(dataset.task_type).is_sequence:
             raise FailedPrecondition(f"task type {dataset.task_type.value!r} has no tracks",
                                      reason="NOT_A_SEQUENCE")

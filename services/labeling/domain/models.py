@@ -67,6 +67,8 @@ class DatasetInfo:
     task_type: TaskType
     categories: dict[int, Category] = field(default_factory=dict)
     sample_attributes: dict[str, AttributeDefinition] = field(default_factory=dict)
+    # The role on the dataset of the caller it was read for (0: none).
+    caller_role: int = 0
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ from framewise.dataset.v1 import dataset_pb2_grpc
 from framewise.labeling.v1 import labeling_pb2 as pb
 from framewise.labeling.v1 import labeling_pb2_grpc
 
+MANAGERS = ("alice", "bob", "boss", "carol", "zoe", "dave", "erin", "model", "rita",
+            *(f"user{i}" for i in range(8)))
+
 
 def as_user(name: str) -> tuple[tuple[str, str], ...]:
     return (("x-framewise-user", name),)
@@ -25,8 +28,15 @@ class Stack:
     async def create_dataset(self, task_type: int = common_pb2.TASK_TYPE_VECTOR,
                              name: str = "ds", **task_attributes: Any) -> dpb.Dataset:
         attributes = task_attributes.pop("task_attributes", None) or default_task_attributes()
-        return await self.dataset.CreateDataset(dpb.CreateDatasetRequest(
+        dataset = await self.dataset.CreateDataset(dpb.CreateDatasetRequest(
             dataset=dpb.Dataset(name=name, task_type=task_type, task_attributes=attributes)))
+        # The users these tests act as manage the dataset: the label mechanics are under
+        # test here; the rules of each role are in test_access.py.
+        for user in MANAGERS:
+            await self.dataset.AddCollaborator(dpb.AddCollaboratorRequest(
+                collaborator=dpb.Collaborator(dataset_id=dataset.id, user=user,
+                                              role=dpb.ROLE_MANAGER)))
+        return dataset
 
     async def create_samples(self, dataset: dpb.Dataset, count: int = 1, *, frames: int = 0,
                              priorities: list[int] | None = None) -> list[dpb.Sample]:

@@ -7,6 +7,7 @@ import asyncio
 import grpc
 
 from framewise.common.v1 import common_pb2
+from framewise.dataset.v1 import dataset_pb2 as dpb
 from framewise.labeling.v1 import labeling_pb2 as pb
 from tests.service.labeling.helpers import Stack, as_user, vector_label
 from tests.support.errors import error_reason, expect_error
@@ -46,12 +47,14 @@ async def test_hold_blocks_other_savers_until_released(stack: Stack) -> None:
     error = await expect_error(stack.save(sample.id, vector_label(), user="bob"),
                                grpc.StatusCode.FAILED_PRECONDITION)
     assert error_reason(error) == "SAMPLE_HELD"
-    await expect_error(stack.labeling.DeleteLabel(pb.DeleteLabelRequest(sample_id=sample.id),
-                                                  metadata=as_user("bob")),
+    # Even the dataset's admin (its creator, "local") waits for the hold.
+    await expect_error(stack.labeling.DeleteLabel(pb.DeleteLabelRequest(sample_id=sample.id)),
                        grpc.StatusCode.FAILED_PRECONDITION)
     await stack.save(sample.id, vector_label(), user="alice")
+    await stack.dataset.AddCollaborator(dpb.AddCollaboratorRequest(collaborator=dpb.Collaborator(
+        dataset_id=dataset.id, user="lea", role=dpb.ROLE_LABELER)))
     await expect_error(stack.labeling.ReleaseSample(pb.ReleaseSampleRequest(sample_id=sample.id),
-                                                    metadata=as_user("bob")),
+                                                    metadata=as_user("lea")),
                        grpc.StatusCode.FAILED_PRECONDITION)
     released = await stack.labeling.ReleaseSample(pb.ReleaseSampleRequest(sample_id=sample.id),
                                                   metadata=as_user("alice"))
