@@ -31,7 +31,9 @@ from services.release.sources import Sources
 from services.release.storage.repository import ReleaseRepository
 from shared.db import Database
 from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from shared.identity import current_caller
 from shared.paging import decode_token, encode_token, page_size
+from shared.roles import Role, require
 from shared.task_types import TaskType, spec
 
 MIN_CHUNK = 1024
@@ -88,6 +90,7 @@ class ReleaseOperations:
         """Pins what the release will hold: the dataset (header and revision), its label
         sets, and the labeling service's revision, all read now."""
         dataset = await self.sources.dataset(draft.dataset_id, caller)
+        require(dataset.caller_role, Role.MANAGER, draft.dataset_id, "CreateRelease")
         label_sets = await self.sources.label_sets(draft.dataset_id, caller)
         first = label_sets[0].name if label_sets else DEFAULT_LABEL_SET
         label_revision = await self.sources.label_revision(draft.dataset_id, first, caller)
@@ -99,12 +102,26 @@ class ReleaseOperations:
         )
 
     # read
-    async def get_release(self, release_id: str, field: str = "release_id") -> Release:
+    async def _role(self, dataset_id: str) -> int:
+        """The caller's role on a dataset (0 when they cannot see it), from the dataset
+        service: releases are visible to whoever may read their dataset."""
+        try:
+            dataset = await self.sources.dataset(dataset_id, current_caller())
+        except NotFound:
+            return 0
+        return dataset.caller_role
+
+    async def get_release(self, release_id: str, field: str = "release_id",
+                          needed: Role = Role.VIEWER, action: str = "reading it") -> Release:
         _require(release_id, field)
         async with self.db.read() as session:
             release = await ReleaseRepository(session).get(release_id)
         if release is None:
             raise NotFound("release", release_id)
+        try:
+            require(await self._role(release.dataset_id), needed, release.dataset_id, action)
+        except NotFound:
+            raise NotFound("release", release_id) from None
         return release
 
     async def list_releases(self, dataset_id: str, size: int,
@@ -121,6 +138,7 @@ class ReleaseOperations:
             except (KeyError, TypeError, ValueError) as exc:
                 raise InvalidArgument.of("page_token",
                                          "not a page token from a previous response") from exc
+        require(await self._role(dataset_id), Role.VIEWER, dataset_id, "ListReleases")
         async with self.db.read() as session:
             found = await ReleaseRepository(session).page(dataset_id, after, limit + 1)
         next_token = ""
@@ -132,7 +150,7 @@ class ReleaseOperations:
         return found, next_token
 
     async def delete_release(self, release_id: str) -> None:
-        release = await self.get_release(release_id)
+        release = await self.get_release(release_id, needed=Role.ADMIN, action="DeleteRelease")
         await self.builder.cancel(release.id)
         async with self.db.write() as session:
             if not await ReleaseRepository(session).delete(release.id):

@@ -28,6 +28,7 @@ from services.release.settings import ReleaseSettings
 from shared.config import ServiceConfig
 from shared.server import Server
 from tests.support.services import running, test_config
+from tests.support.tokens import DEFAULT_USER
 
 USER = (("x-framewise-user", "alice"),)
 
@@ -83,8 +84,14 @@ class Suite:
     # datasets, samples, labels
     async def create_dataset(self, task_type: int = common_pb2.TASK_TYPE_VECTOR,
                              name: str = "ds") -> dpb.Dataset:
-        return await self.dataset.CreateDataset(dpb.CreateDatasetRequest(dataset=dpb.Dataset(
-            name=name, task_type=task_type, task_attributes=categories())), metadata=USER)
+        dataset = await self.dataset.CreateDataset(dpb.CreateDatasetRequest(
+            dataset=dpb.Dataset(name=name, task_type=task_type, task_attributes=categories())),
+            metadata=USER)
+        # Calls without metadata act as the tests' default user: it administers it too.
+        await self.dataset.AddCollaborator(dpb.AddCollaboratorRequest(
+            collaborator=dpb.Collaborator(dataset_id=dataset.id, user=DEFAULT_USER,
+                                          role=dpb.ROLE_ADMIN)), metadata=USER)
+        return dataset
 
     async def add_images(self, dataset: dpb.Dataset, count: int, prefix: str = "img",
                          size: bool = True) -> list[dpb.Sample]:
