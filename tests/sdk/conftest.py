@@ -75,7 +75,8 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
 
 @pytest.fixture(scope="session")
 def client(suite: Suite) -> Iterator[Client]:
-    with Client(addresses=suite.addresses, token=token_for("sdk-tester")) as fw:
+    # The same user as the CLI, which uses the development token `make run` writes.
+    with Client(addresses=suite.addresses, token=token_for("local")) as fw:
         yield fw
 
 

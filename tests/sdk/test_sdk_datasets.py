@@ -27,7 +27,7 @@ def test_dataset_lifecycle_with_python_types(client: Client) -> None:
                                  task_attributes=BOX_CATEGORIES, metadata={"team": "cv"},
                                  settings=DatasetSettings("timestamp"))
     assert dataset.task_type == "bboxes"
-    assert dataset.owner == "sdk-tester"
+    assert dataset.owner == "local"
     assert [c.name for c in dataset.task_attributes.categories] == ["car", "person"]
     assert dataset.task_attributes.categories[0].attributes[0].input_type == "checkbox"
     assert dataset.settings.interpolation_mode == "timestamp"

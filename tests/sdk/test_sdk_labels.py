@@ -27,13 +27,13 @@ def sequence(client: Client) -> str:
 def test_add_get_update_delete_with_etags(client: Client, sequence: str) -> None:
     first = client.add_label(sequence, sequence_label(10, {0: [bbox(1, 0.0)]}))
     assert (first.status, first.label_set, first.updated_by) == ("labeled", "ground-truth",
-                                                                 "sdk-tester")
+                                                                 "local")
     assert client.get_label(sequence).etag == first.etag
 
     # update_label reads the etag itself; None keeps the annotations.
     reviewed = client.update_label(sequence, status="reviewed")
     assert reviewed.status == "reviewed" and reviewed.attributes == first.attributes
-    assert reviewed.reviewed_by == "sdk-tester"
+    assert reviewed.reviewed_by == "local"
 
     # An explicit stale etag is a Conflict at once, and changes nothing.
     with pytest.raises(Conflict) as stale:
