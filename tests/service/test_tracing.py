@@ -149,6 +149,7 @@ async def test_spans_are_exported_over_otlp_when_an_endpoint_is_set(tmp_path: Pa
 
     from shared.channels import aio_channel
     from tests.e2e.test_make_run import ROOT, _free_port
+    from tests.support.tokens import TEST_SECRET, bearer
 
     received: list[otlp.ExportTraceServiceRequest] = []
 
@@ -166,7 +167,7 @@ async def test_spans_are_exported_over_otlp_when_an_endpoint_is_set(tmp_path: Pa
            "FRAMEWISE_DATA_DIR": str(tmp_path),
            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector_port}",
            "OTEL_EXPORTER_OTLP_INSECURE": "true", "OTEL_BSP_SCHEDULE_DELAY": "100",
-           "FRAMEWISE_GRACE_PERIOD_S": "0"}
+           "FRAMEWISE_GRACE_PERIOD_S": "0", "FRAMEWISE_AUTH_HS256_SECRET": TEST_SECRET}
     env.pop("OTEL_SDK_DISABLED", None)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.interpolation.main", cwd=ROOT, env=env,
@@ -175,12 +176,13 @@ async def test_spans_are_exported_over_otlp_when_an_endpoint_is_set(tmp_path: Pa
         async with aio_channel(f"127.0.0.1:{port}") as channel:
             stub = interpolation_pb2_grpc.InterpolationServiceStub(channel)
             request = pb.StreamFrameStatesRequest(inline=pb.InlineTracks(frame_count=2))
-            metadata = (("traceparent", TRACEPARENT),)
-            replies = stub.StreamFrameStates(request, metadata=metadata, wait_for_ready=True,
-                                             timeout=30)
+            metadata = (("traceparent", TRACEPARENT), bearer("tracer"))
+            await _serving(port, process)
+            replies = stub.StreamFrameStates(request, metadata=metadata, timeout=30)
             assert [f.frame async for r in replies for f in r.frames] == [0, 1]
     finally:
-        process.send_signal(signal.SIGTERM)
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
         await collector.stop(0)
     spans = [(resource, span) for export in received for resource in export.resource_spans
@@ -192,3 +194,19 @@ async def test_spans_are_exported_over_otlp_when_an_endpoint_is_set(tmp_path: Pa
     service_names = [a.value.string_value for a in resource.resource.attributes
                      if a.key == "service.name"]
     assert service_names == ["framewise-interpolation"]
+
+
+async def _serving(port: int, process: asyncio.subprocess.Process) -> None:
+    """Waits until the service process answers its health check (or fails if it exits)."""
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        for _ in range(300):
+            assert process.returncode is None, "the service process exited"
+            try:
+                await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                return
+            except grpc.aio.AioRpcError:
+                await asyncio.sleep(0.1)
+        raise AssertionError("the service did not start")
