@@ -131,6 +131,8 @@ class LabelingOperations:
     async def save_label(self, caller: str, draft: LabelDraft) -> Label:
         sample, dataset = await self._sample(draft.sample_id, draft.label_set,
                                              "label.sample_id")
+        # Whether the caller may save at all comes before what they send and the holds.
+        require(dataset.caller_role, Role.LABELER, dataset.id, "SaveLabel")
         checked = check_label(draft.attributes, dataset, sample)
         if not self.db.is_sqlite:
             return await self._save_atomic(caller, draft, sample, dataset, checked.document,
