@@ -10,6 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from shared import config as config_module
 from shared.channels import aio_channel
 from shared.server import LIVENESS_SERVICE, Server
+from tests.support.tokens import TEST_AUTH
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
@@ -17,7 +18,7 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 async def test_liveness_stays_serving_while_readiness_drains(tmp_path: Path):
     config = replace(config_module.load("interpolation"), host="127.0.0.1", port=0,
-                     data_dir=tmp_path, grace_period_s=0.5)
+                     data_dir=tmp_path, grace_period_s=0.5, auth=TEST_AUTH)
     server = Server(config, [])
     port = await server.start()
     channel = aio_channel(f"127.0.0.1:{port}")
