@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from services.dataset.domain.models import AttributeDefinition, InputType, TaskAttributes
+from shared.attribute_values import is_number, value_problem
 from shared.errors import Violations
 from shared.task_types import SENSOR_TASK_TYPES, SampleKind, TaskType, spec
 
@@ -36,37 +37,9 @@ def check_description(violations: Violations, text: str, field: str) -> None:
         violations.add(field, f"longer than {MAX_DESCRIPTION} characters")
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def value_fits(definition: AttributeDefinition, value: Any) -> str | None:
     """None when `value` fits the definition, else why not."""
-    kind = definition.input_type
-    if kind is InputType.SELECT:
-        if not isinstance(value, str) or value not in definition.values:
-            return f"must be one of {list(definition.values)}"
-    elif kind is InputType.MULTISELECT:
-        if not isinstance(value, list) or any(v not in definition.values for v in value):
-            return f"must be a list of values among {list(definition.values)}"
-    elif kind is InputType.TEXT:
-        if not isinstance(value, str):
-            return "must be a string"
-    elif kind is InputType.NUMBER:
-        if not _is_number(value):
-            return "must be a finite number"
-        if definition.min is not None and value < definition.min:
-            return f"must be >= {definition.min}"
-        if definition.max is not None and value > definition.max:
-            return f"must be <= {definition.max}"
-    elif kind is InputType.CHECKBOX:
-        if not isinstance(value, bool):
-            return "must be true or false"
-    elif kind in (InputType.VECTOR3, InputType.QUATERNION):
-        size = 3 if kind is InputType.VECTOR3 else 4
-        if not (isinstance(value, list) and len(value) == size and all(map(_is_number, value))):
-            return f"must be a list of {size} numbers"
-    return None
+    return value_problem(definition, value)
 
 
 def check_attribute_definitions(violations: Violations,
@@ -146,7 +119,7 @@ def _check_url_holder(violations: Violations, value: Any, field: str) -> None:
 
 
 def _check_vector(violations: Violations, value: Any, field: str, keys: str) -> None:
-    if not isinstance(value, dict) or any(not _is_number(value.get(k)) for k in keys):
+    if not isinstance(value, dict) or any(not is_number(value.get(k)) for k in keys):
         violations.add(field, f"must be an object with numbers {', '.join(keys)}")
 
 
@@ -176,7 +149,7 @@ def _check_pointcloud(violations: Violations, frame: Any, field: str) -> None:
         if intrinsics is not None:
             matrix = intrinsics.get("intrinsic_matrix") if isinstance(intrinsics, dict) else None
             if not (isinstance(matrix, list) and len(matrix) == 3 and all(
-                isinstance(r, list) and len(r) == 3 and all(map(_is_number, r)) for r in matrix
+                isinstance(r, list) and len(r) == 3 and all(map(is_number, r)) for r in matrix
             )):
                 violations.add(f"{path}.intrinsics.intrinsic_matrix", "must be 3x3 numbers")
         extrinsics = image.get("extrinsics")
@@ -201,7 +174,7 @@ def _check_timestamp(violations: Violations, frame: dict[str, Any], field: str) 
         except ValueError:
             violations.add(f"{field}.timestamp", "must be a number")
             return
-    if not _is_number(value):
+    if not is_number(value):
         violations.add(f"{field}.timestamp", "must be a finite number")
 
 

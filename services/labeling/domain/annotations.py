@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from services.labeling.domain.attributes import check_attributes, is_int, is_number
+from services.labeling.domain.attributes import check_attributes, is_int
 from services.labeling.domain.formats import MAX_POINTS
 from services.labeling.domain.models import Category, DatasetInfo
+from shared.attribute_values import is_number
 from shared.errors import Violations
 
 # Points a geometry type takes: (minimum, exact) — exact None means "at least minimum".
