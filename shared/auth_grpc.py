@@ -72,65 +72,45 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         return wrapped
 
 
-def with_authorization(metadata: Any) -> list[tuple[str, str | bytes]]:
-    """`metadata` plus the current call's `authorization`, unless it already has one."""
-    items: list[tuple[str, str | bytes]] = list(metadata or ())
-    authorization = current_authorization()
-    if authorization and all(key != AUTHORIZATION_KEY for key, _ in items):
-        items.append((AUTHORIZATION_KEY, authorization))
-    return items
-
-
-def _details(details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
-    return grpc.aio.ClientCallDetails(
-        method=details.method, timeout=details.timeout,
-        metadata=grpc.aio.Metadata(*with_authorization(details.metadata)),
-        credentials=details.credentials, wait_for_ready=details.wait_for_ready)
-
-
-class _ForwardUnaryUnary(grpc.aio.UnaryUnaryClientInterceptor):
-    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
-        return await continuation(_details(details), request)
-
-
-class _ForwardUnaryStream(grpc.aio.UnaryStreamClientInterceptor):
-    async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
-        return await continuation(_details(details), request)
-
-
-def forwarding_interceptors() -> list[grpc.aio.ClientInterceptor]:
-    """Client interceptors that pass the caller's token on (service-to-service channels)."""
-    return [_ForwardUnaryUnary(), _ForwardUnaryStream()]
-
-
-class _StaticUnaryUnary(grpc.aio.UnaryUnaryClientInterceptor):
-    def __init__(self, authorization: str) -> None:
-        self.authorization = authorization
-
-    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
-        return await continuation(_with(details, self.authorization), request)
-
-
-class _StaticUnaryStream(grpc.aio.UnaryStreamClientInterceptor):
-    def __init__(self, authorization: str) -> None:
-        self.authorization = authorization
-
-    async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
-        return await continuation(_with(details, self.authorization), request)
-
-
-def _with(details: grpc.aio.ClientCallDetails, authorization: str) -> grpc.aio.ClientCallDetails:
+def _with(details: grpc.aio.ClientCallDetails,
+          authorization: str | None) -> grpc.aio.ClientCallDetails:
+    """`details` with `authorization` in its metadata, unless it already has one."""
     items = list(details.metadata or ())
-    if all(key != AUTHORIZATION_KEY for key, _ in items):
+    if authorization and all(key != AUTHORIZATION_KEY for key, _ in items):
         items.append((AUTHORIZATION_KEY, authorization))
     return grpc.aio.ClientCallDetails(
         method=details.method, timeout=details.timeout, metadata=grpc.aio.Metadata(*items),
         credentials=details.credentials, wait_for_ready=details.wait_for_ready)
 
 
+class _UnaryUnary(grpc.aio.UnaryUnaryClientInterceptor):
+    """Adds a token: a fixed one, or (None) the token of the call being served."""
+
+    def __init__(self, authorization: str | None = None) -> None:
+        self.authorization = authorization
+
+    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(_with(details, self.authorization or current_authorization()),
+                                  request)
+
+
+class _UnaryStream(grpc.aio.UnaryStreamClientInterceptor):
+    def __init__(self, authorization: str | None = None) -> None:
+        self.authorization = authorization
+
+    async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(_with(details, self.authorization or current_authorization()),
+                                  request)
+
+
+def forwarding_interceptors() -> list[grpc.aio.ClientInterceptor]:
+    """Client interceptors that pass the caller's token on (service-to-service channels)."""
+    return [_UnaryUnary(), _UnaryStream()]
+
+
 def bearer_interceptors(token: str) -> list[grpc.aio.ClientInterceptor]:
     """Client interceptors sending one fixed bearer token (scripts, benchmarks)."""
-    return [_StaticUnaryUnary(f"Bearer {token}"), _StaticUnaryStream(f"Bearer {token}")]
+    return [_UnaryUnary(f"Bearer {token}"), _UnaryStream(f"Bearer {token}")]
 
 
 class _SyncDetails(
