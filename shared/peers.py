@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import grpc
 
-from shared.errors import FailedPrecondition, FramewiseError, NotFound, Unavailable
+from shared.errors import (
+    FailedPrecondition,
+    FramewiseError,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    Unavailable,
+)
 
 DEFAULT_DEADLINE_S = 5.0
 
@@ -17,6 +24,11 @@ def translate(error: grpc.aio.AioRpcError, service: str, resource: str,
     code = error.code()
     if code == grpc.StatusCode.NOT_FOUND:
         return NotFound(resource, key)
+    # The caller's own token was forwarded: what the peer says of it holds here too.
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        return Unauthenticated(error.details() or "unauthenticated")
+    if code == grpc.StatusCode.PERMISSION_DENIED:
+        return PermissionDenied(error.details() or "permission denied")
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
                 grpc.StatusCode.CANCELLED):
         return Unavailable(f"the {service} service is unavailable ({code.name})")

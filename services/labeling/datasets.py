@@ -21,8 +21,8 @@ import grpc
 from framewise.dataset.v1 import dataset_pb2, dataset_pb2_grpc
 from services.labeling import converters as conv
 from services.labeling.domain.models import DatasetInfo, SampleInfo
-from shared.errors import FramewiseError, NotFound, Unavailable
 from shared.identity import current_caller
+from shared.peers import translate
 
 DEFAULT_TTL_S = float(os.environ.get("FRAMEWISE_LABELING_CACHE_TTL_S", "2"))
 DEFAULT_DEADLINE_S = 2.0
@@ -73,15 +73,6 @@ class TTLCache(Generic[K, V]):
         self._entries.pop(key, None)
 
 
-def _translate(error: grpc.aio.AioRpcError, resource: str, key: str) -> FramewiseError:
-    code = error.code()
-    if code == grpc.StatusCode.NOT_FOUND:
-        return NotFound(resource, key)
-    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-        return Unavailable(f"the dataset service is unavailable ({code.name})")
-    return FramewiseError(f"the dataset service answered {code.name}: {error.details()}")
-
-
 class DatasetClient:
     def __init__(self, channel: grpc.aio.Channel, *, ttl_s: float = DEFAULT_TTL_S,
                  deadline_s: float = DEFAULT_DEADLINE_S) -> None:
@@ -97,7 +88,7 @@ class DatasetClient:
                 message = await self.stub.GetDataset(
                     dataset_pb2.GetDatasetRequest(dataset_id=dataset_id), timeout=self.deadline_s)
             except grpc.aio.AioRpcError as exc:
-                raise _translate(exc, "dataset", dataset_id) from exc
+                raise translate(exc, "dataset", "dataset", dataset_id) from exc
             return conv.dataset_info_from_proto(message)
 
         # Per caller: what a dataset says (the caller's role) and whether it is visible at
@@ -111,7 +102,7 @@ class DatasetClient:
                 message = await self.stub.GetSample(
                     dataset_pb2.GetSampleRequest(sample_id=sample_id), timeout=self.deadline_s)
             except grpc.aio.AioRpcError as exc:
-                raise _translate(exc, "sample", sample_id) from exc
+                raise translate(exc, "dataset", "sample", sample_id) from exc
             dataset = await self.dataset(message.dataset_id)
             return conv.sample_info_from_proto(message, dataset.task_type)
 
@@ -125,7 +116,7 @@ class DatasetClient:
                     dataset_pb2.GetLabelSetRequest(dataset_id=dataset_id, name=name),
                     timeout=self.deadline_s)
             except grpc.aio.AioRpcError as exc:
-                raise _translate(exc, "label set", name) from exc
+                raise translate(exc, "dataset", "label set", name) from exc
             return True
 
         await self._label_sets.get((dataset_id, name, current_caller()), fetch)
@@ -138,7 +129,7 @@ class DatasetClient:
         try:
             response = await self.stub.ListSamples(request, timeout=self.deadline_s)
         except grpc.aio.AioRpcError as exc:
-            raise _translate(exc, "dataset", dataset_id) from exc
+            raise translate(exc, "dataset", "dataset", dataset_id) from exc
         dataset = await self.dataset(dataset_id)
         samples = [conv.sample_info_from_proto(s, dataset.task_type) for s in response.samples]
         return samples, response.next_page_token
