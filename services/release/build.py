@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from framewise.dataset.v1 import dataset_pb2 as dpb
 from services.release import converters as conv
 from services.release.blobs import BlobStore, BlobWriter
 from services.release.domain import release_file as rf
@@ -27,6 +26,7 @@ from services.release.staging import StagedLabel, Staging
 from shared.task_types import LabelKind, SampleKind, TaskType, spec
 
 # Label kinds whose sequences store keyframes only: written out through interpolation.
+PAGE = 1000  # samples joined with their labels at a time
 INTERPOLATED = frozenset({LabelKind.IMAGE_VECTOR, LabelKind.CUBOID, LabelKind.POINTCLOUD_VECTOR})
 
 
@@ -71,7 +71,9 @@ class ReleaseBuild:
         with tempfile.TemporaryDirectory(prefix="release-", dir=self.work_dir) as scratch:
             staging = Staging(Path(scratch) / "staging.db")
             try:
-                await asyncio.gather(*(self._stage(staging, name)
+                # Samples and every label set are read at once, as a plain read would.
+                await asyncio.gather(self._stage_samples(staging),
+                                     *(self._stage(staging, name)
                                        for name in self.snapshot.label_sets))
                 count, info = await self._write_release(staging)
                 with self.blobs.writer(self.release.manifest_key) as manifest:
@@ -88,6 +90,11 @@ class ReleaseBuild:
                 (label.sample_id, conv.label_head(label), label.attributes_json,
                  conv.label_digest(label)) for label in page])
 
+    async def _stage_samples(self, staging: Staging) -> None:
+        async for page in self.sources.samples(self.release.dataset_id,
+                                               self.snapshot.dataset_revision, self.user):
+            staging.add_samples([(s.id, s.name, conv.sample_head(s)) for s in page])
+
     def _header(self) -> str:
         release = self.release
         created = release.create_time.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -103,23 +110,22 @@ class ReleaseBuild:
         label_sets = self.snapshot.label_sets
         with self.blobs.writer(self.release.blob_key) as out:
             out.write(self._header().encode())
-            async for page in self.sources.samples(self.release.dataset_id,
-                                                   self.snapshot.dataset_revision, self.user):
-                staged = staging.labels_of([s.id for s in page])
+            for page in staging.sample_pages(PAGE):
+                staged = staging.labels_of([sample_id for sample_id, _, _ in page])
                 manifest: list[tuple[str, str, dict[str, str]]] = []
                 lines: list[str] = []
-                for sample in page:
-                    labels = staged.get(sample.id, {})
-                    manifest.append((sample.id, sample.name,
+                for sample_id, sample_name, head in page:
+                    labels = staged.get(sample_id, {})
+                    manifest.append((sample_id, sample_name,
                                      {k: v.digest for k, v in labels.items()}))
                     first = count == 0
                     count += 1
                     if self.streamed and labels:
                         out.write("".join(lines).encode())
                         lines = []
-                        await self._write_streamed(out, first, sample, labels)
+                        await self._write_streamed(out, first, sample_id, head, labels)
                         continue
-                    lines.append(rf.whole_sample(first, conv.sample_head(sample), [
+                    lines.append(rf.whole_sample(first, head, [
                         (name, rf.whole_label(labels[name].head, labels[name].attributes_json)
                          if name in labels else None) for name in label_sets]))
                 out.write("".join(lines).encode())
@@ -128,13 +134,13 @@ class ReleaseBuild:
         assert out.info is not None
         return count, (out.info.size, out.info.sha256)
 
-    async def _write_streamed(self, out: BlobWriter, first: bool, sample: dpb.Sample,
+    async def _write_streamed(self, out: BlobWriter, first: bool, sample_id: str, head: str,
                               labels: dict[str, StagedLabel]) -> None:
         """A sequence sample whose labels are written frame by frame as they arrive."""
-        frames = await self.sources.sample_frames(sample.id, self.snapshot.dataset_revision,
+        frames = await self.sources.sample_frames(sample_id, self.snapshot.dataset_revision,
                                                   self.user)
         stamps = conv.frame_timestamps(frames)
-        out.write(rf.sample_open(first, conv.sample_head(sample)).encode())
+        out.write(rf.sample_open(first, head).encode())
         for i, name in enumerate(self.snapshot.label_sets):
             label = labels.get(name)
             if label is None:
@@ -146,7 +152,7 @@ class ReleaseBuild:
             request = conv.inline_request(tracks_of(document, self.track_level), frames,
                                           self.snapshot.dataset, self.dims)
             del document  # only the per-frame extras are kept while frames stream
-            messages = self.sources.frame_states(request, sample.id, name, self.user)
+            messages = self.sources.frame_states(request, sample_id, name, self.user)
             async for lines in self.frames.format(messages, self.dims, stored):
                 out.write(lines)
             out.write((rf.FRAMES_CLOSE + "\n").encode())

@@ -1,8 +1,8 @@
 """A build's scratch space: labels keyed by sample id in a temporary SQLite file.
 
 Labels stream from the labeling service ordered by sample id, samples from the dataset
-service in creation order; parking the labels on disk lets the build join the two a
-page at a time, so memory stays flat however large the dataset is.
+service in creation order; parking both on disk lets the build read them concurrently
+and then join them a page at a time, so memory stays flat however large the dataset is.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ class Staging:
                                  PRIMARY KEY (sample_id, label_set)) WITHOUT ROWID;
             CREATE TABLE manifest (sample_id TEXT PRIMARY KEY, line TEXT NOT NULL)
                 WITHOUT ROWID;
+            CREATE TABLE samples (seq INTEGER PRIMARY KEY, sample_id TEXT NOT NULL,
+                                  name TEXT NOT NULL, head TEXT NOT NULL);
         """)
 
     def add_labels(self, label_set: str, rows: Iterable[tuple[str, str, str, str]]) -> None:
@@ -58,6 +60,25 @@ class Staging:
                 found.setdefault(sample_id, {})[label_set] = StagedLabel(head, attributes,
                                                                          digest)
         return found
+
+    def add_samples(self, rows: Iterable[tuple[str, str, str]]) -> None:
+        """rows: (sample_id, name, head), in release order."""
+        self._db.execute("BEGIN")
+        self._db.executemany("INSERT INTO samples (sample_id, name, head) VALUES (?, ?, ?)",
+                             rows)
+        self._db.execute("COMMIT")
+
+    def sample_pages(self, size: int) -> Iterator[list[tuple[str, str, str]]]:
+        """The staged samples in release order, `size` at a time."""
+        last = 0
+        while True:
+            rows = self._db.execute(
+                "SELECT seq, sample_id, name, head FROM samples WHERE seq > ? ORDER BY seq "
+                "LIMIT ?", (last, size)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [(sample_id, name, head) for _, sample_id, name, head in rows]
 
     def add_manifest(self, rows: Iterable[tuple[str, str, dict[str, str]]]) -> None:
         """rows: (sample_id, name, label set -> digest)."""
