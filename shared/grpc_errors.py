@@ -66,10 +66,25 @@ def _is_abort(exc: BaseException) -> bool:
     return isinstance(exc, grpc.aio.AbortError)
 
 
-def _wrap_unary(behavior: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Any]:
+Deserializer = Callable[[bytes], Any] | None
+
+
+def _parse(deserialize: Deserializer, raw: Any) -> Any:
+    """The request message; bytes that are not one are INVALID_ARGUMENT (gRPC itself would
+    answer INTERNAL)."""
+    if deserialize is None:
+        return raw
+    try:
+        return deserialize(raw)
+    except Exception as exc:  # DecodeError, or a deserializer's own error
+        raise InvalidArgument.of("request", f"not a valid request message: {exc}") from exc
+
+
+def _wrap_unary(behavior: Callable[..., Awaitable[Any]], method: str,
+                deserialize: Deserializer = None) -> Callable[..., Any]:
     async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
         try:
-            return await behavior(request, context)
+            return await behavior(_parse(deserialize, request), context)
         except Exception as exc:
             if _is_abort(exc):
                 raise
@@ -78,10 +93,11 @@ def _wrap_unary(behavior: Callable[..., Awaitable[Any]], method: str) -> Callabl
     return wrapper
 
 
-def _wrap_stream(behavior: Callable[..., AsyncIterator[Any]], method: str) -> Callable[..., Any]:
+def _wrap_stream(behavior: Callable[..., AsyncIterator[Any]], method: str,
+                 deserialize: Deserializer = None) -> Callable[..., Any]:
     async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         try:
-            async for item in behavior(request, context):
+            async for item in behavior(_parse(deserialize, request), context):
                 yield item
         except Exception as exc:
             if _is_abort(exc):
@@ -103,10 +119,11 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
         if handler is None:
             return handler
         method = handler_call_details.method
+        # The request is parsed inside the wrapper, so a malformed one is mapped too.
+        deserialize = handler.request_deserializer
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
-                _wrap_unary(handler.unary_unary, method),
-                request_deserializer=handler.request_deserializer,
+                _wrap_unary(handler.unary_unary, method, deserialize),
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream:
@@ -114,8 +131,7 @@ class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
             # Streaming handlers either yield, or write with context.write (health Watch).
             wrap = _wrap_stream if inspect.isasyncgenfunction(behavior) else _wrap_unary
             return grpc.unary_stream_rpc_method_handler(
-                wrap(behavior, method),
-                request_deserializer=handler.request_deserializer,
+                wrap(behavior, method, deserialize),
                 response_serializer=handler.response_serializer,
             )
         return handler
