@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from google.protobuf import json_format, timestamp_pb2
+from google.protobuf import json_format
 
 from framewise.common.v1 import common_pb2
 from framewise.dataset.v1 import dataset_pb2 as pb
@@ -25,15 +23,8 @@ from services.dataset.domain.models import (
 from shared import jsondoc
 from shared.errors import InvalidArgument
 from shared.proto_enums import from_proto, task_type_from_proto, task_type_to_proto, to_proto
+from shared.proto_time import timestamp
 from shared.task_types import TaskType
-
-
-def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    message = timestamp_pb2.Timestamp()
-    message.FromDatetime(value)
-    return message
 
 
 def _definition_from_proto(message: pb.AttributeDefinition, field: str) -> AttributeDefinition:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime
-
-from google.protobuf import timestamp_pb2
 
 from framewise.common.v1 import common_pb2
 from framewise.dataset.v1 import dataset_pb2
@@ -27,15 +24,8 @@ from services.labeling.domain.models import (
 from shared import jsondoc
 from shared.errors import InvalidArgument
 from shared.proto_enums import from_proto, task_type_from_proto, to_proto
+from shared.proto_time import timestamp
 from shared.task_types import TaskType
-
-
-def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    message = timestamp_pb2.Timestamp()
-    message.FromDatetime(value)
-    return message
 
 
 def label_set_name(value: str) -> str:

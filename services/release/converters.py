@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from google.protobuf import json_format, timestamp_pb2
@@ -19,6 +18,7 @@ from services.release.domain.keyframes import TrackSpec
 from services.release.domain.models import Release, ReleaseDraft, ReleaseStatus
 from shared.jsondoc import parse_object
 from shared.proto_enums import task_type_from_proto
+from shared.proto_time import timestamp
 
 STATUS_TO_PROTO = {
     ReleaseStatus.PENDING: pb.RELEASE_STATUS_PENDING,
@@ -35,14 +35,6 @@ GEOMETRY_NAMES: dict[int, str] = {
 }
 GEOMETRY_NUMBERS = {name: number for number, name in GEOMETRY_NAMES.items()}
 _LABEL_STATUS_PREFIX = "LABEL_STATUS_"
-
-
-def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    message = timestamp_pb2.Timestamp()
-    message.FromDatetime(value)
-    return message
 
 
 def iso(value: timestamp_pb2.Timestamp) -> str | None:
