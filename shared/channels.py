@@ -1,4 +1,5 @@
-"""Channels for service-to-service calls: round robin, retries for UNAVAILABLE, deadlines."""
+"""Channels for service-to-service calls: round robin, retries for UNAVAILABLE, deadlines,
+and mutual TLS when the service has a certificate (shared/tls.py)."""
 
 from __future__ import annotations
 
@@ -42,14 +43,21 @@ CHANNEL_OPTIONS: list[tuple[str, object]] = [
 
 
 def aio_channel(address: str,
-                interceptors: list[grpc.aio.ClientInterceptor] | None = None) -> grpc.aio.Channel:
+                interceptors: list[grpc.aio.ClientInterceptor] | None = None,
+                credentials: grpc.ChannelCredentials | None = None) -> grpc.aio.Channel:
+    """A channel with the suite's service config; TLS with `credentials`, else plaintext."""
     # The tracing interceptors pass the trace context (`traceparent`) and request id on.
-    return grpc.aio.insecure_channel(
-        address, options=CHANNEL_OPTIONS,
-        interceptors=[*tracing.client_interceptors(), *(interceptors or [])])
+    chain = [*tracing.client_interceptors(), *(interceptors or [])]
+    if credentials is None:
+        return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS, interceptors=chain)
+    return grpc.aio.secure_channel(address, credentials, options=CHANNEL_OPTIONS,
+                                   interceptors=chain)
 
 
 def channel_to(config: ServiceConfig, service: str) -> grpc.aio.Channel:
     """A channel from the service of `config` to another Framewise service; every call on
-    it carries the token of the call being served, so the caller's rights apply there."""
-    return aio_channel(config.peer(service), forwarding_interceptors())
+    it carries the token of the call being served, so the caller's rights apply there.
+    With TLS configured it verifies the peer with the CA and presents the service's own
+    certificate (the peer requires one under mutual TLS)."""
+    credentials = config.tls.channel_credentials() if config.tls is not None else None
+    return aio_channel(config.peer(service), forwarding_interceptors(), credentials)

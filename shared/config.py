@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.auth import AUTH_VARIABLES, AuthConfig
+from shared.tls import TlsConfig, tls_config
 
 SERVICES: tuple[str, ...] = ("dataset", "labeling", "interpolation", "release")
 
@@ -54,6 +55,11 @@ class ServiceConfig:
     metrics_port: int | None = None
     # How bearer tokens are verified; None when not configured (the server refuses to start).
     auth: AuthConfig | None = None
+    # Certificates (`FRAMEWISE_TLS_*`, shared/tls.py); None: plaintext.
+    tls: TlsConfig | None = None
+    # A plaintext port serving only grpc.health.v1 (on `host`), for Kubernetes probes,
+    # which cannot speak TLS; None: none.
+    probe_port: int | None = None
 
     @property
     def listen_address(self) -> str:
@@ -82,12 +88,25 @@ def service_address(service: str) -> str:
     return _env(f"{env_prefix(service)}_ADDRESS", f"{default_host}:{port}")
 
 
-def metrics_port(service: str) -> int | None:
-    """`FRAMEWISE_<SERVICE>_METRICS_PORT`: a port, 0 for a free one; unset or `off`: none."""
-    value = _env(f"{env_prefix(service)}_METRICS_PORT", "off")
+def _optional_port(name: str) -> int | None:
+    """`name`: a port, 0 for a free one; unset or `off`: none."""
+    value = _env(name, "off")
     if value.lower() in ("off", "none", "false", "no", "disabled"):
         return None
-    return int(value)
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name}: not a port number: {value!r}") from None
+
+
+def metrics_port(service: str) -> int | None:
+    """`FRAMEWISE_<SERVICE>_METRICS_PORT`: a port, 0 for a free one; unset or `off`: none."""
+    return _optional_port(f"{env_prefix(service)}_METRICS_PORT")
+
+
+def probe_port(service: str) -> int | None:
+    """`FRAMEWISE_<SERVICE>_PROBE_PORT`: the plaintext health port; unset or `off`: none."""
+    return _optional_port(f"{env_prefix(service)}_PROBE_PORT")
 
 
 def auth_config() -> AuthConfig | None:
@@ -120,4 +139,6 @@ def load(service: str) -> ServiceConfig:
         peers={other: service_address(other) for other in SERVICES},
         metrics_port=metrics_port(service),
         auth=auth_config(),
+        tls=tls_config(),
+        probe_port=probe_port(service),
     )

@@ -19,7 +19,10 @@ def main(service: str, build: Callable[[ServiceConfig], Awaitable[Server]],
     parser.add_argument("command", nargs="?", default="serve", choices=choices,
                         help="serve (default), or migrate the database to the latest schema")
     args = parser.parse_args(argv)
-    config = config_module.load(service)
+    try:
+        config = config_module.load(service)
+    except ValueError as exc:  # one line naming the variable, not a traceback
+        parser.exit(2, f"framewise-{service}: bad configuration: {exc}\n")
     if args.command == "migrate":
         if config.database_url.startswith("sqlite"):
             config.data_dir.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from shared import config as config_module
 from shared.auth import AUTH_VARIABLES, DEFAULT_AUDIENCE, DEFAULT_ISSUER, mint
 from shared.config import DEFAULT_METRICS_PORTS, SERVICES, env_prefix, service_address
+from shared.tls import TlsConfig, tls_config
 
 STARTUP_TIMEOUT_S = 60.0
 DEV_TOKEN_TTL_S = 7 * 24 * 3600
@@ -32,8 +33,15 @@ def available_services() -> list[str]:
     return [s for s in SERVICES if (root / s / "app.py").is_file()]
 
 
-def _wait_serving(address: str, process: subprocess.Popen[bytes], deadline: float) -> bool:
-    with grpc.insecure_channel(address) as channel:
+def _channel(address: str, tls: TlsConfig | None) -> grpc.Channel:
+    if tls is None:
+        return grpc.insecure_channel(address)
+    return grpc.secure_channel(address, tls.channel_credentials())
+
+
+def _wait_serving(address: str, process: subprocess.Popen[bytes], deadline: float,
+                  tls: TlsConfig | None = None) -> bool:
+    with _channel(address, tls) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -99,6 +107,11 @@ def main() -> None:
     env = {**os.environ, "FRAMEWISE_DATA_DIR": str(data_dir)}
     env.setdefault("FRAMEWISE_LOG_FORMAT", "text")
     token_note = _development_auth(env, data_dir)
+    # Plaintext unless FRAMEWISE_TLS_* name certificates (then every service uses them).
+    try:
+        tls = tls_config(env)
+    except ValueError as exc:
+        sys.exit(f"framewise-all: bad configuration: {exc}")
     for name in SERVICES:  # Prometheus metrics on by default under `make run`
         env.setdefault(f"{env_prefix(name)}_METRICS_PORT", str(DEFAULT_METRICS_PORTS[name]))
     processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -119,12 +132,13 @@ def main() -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         for name, process in processes.items():
             address = service_address(name)
-            if not _wait_serving(address, process, deadline):
+            if not _wait_serving(address, process, deadline, tls):
                 print(f"{name} failed to start (see its log above)", file=sys.stderr)
                 stopping = True
                 break
-            print(f"framewise {name:<13} listening on {address}{_metrics_note(name, env)}",
-                  flush=True)
+            security = "" if tls is None else " (mutual TLS)" if tls.mutual else " (TLS)"
+            print(f"framewise {name:<13} listening on {address}{security}"
+                  f"{_metrics_note(name, env)}", flush=True)
         if not stopping:
             print(token_note, flush=True)
             print(f"data in {data_dir}; press Ctrl-C to stop", flush=True)

@@ -52,7 +52,10 @@ class Server:
     port: int = 0
     # Port of the Prometheus endpoint once started (None: none, config.metrics_port).
     metrics_port: int | None = None
+    # Port of the plaintext health-only server once started (None: none, config.probe_port).
+    probe_port: int | None = None
     _server: grpc.aio.Server | None = None
+    _probe: grpc.aio.Server | None = None
     _metrics: MetricsEndpoint | None = None
     _health: health.aio.HealthServicer | None = None
 
@@ -88,17 +91,43 @@ class Server:
              reflection.SERVICE_NAME],
             server,
         )
-        self.port = server.add_insecure_port(self.config.listen_address)
+        tls = self.config.tls
+        if tls is None:
+            self.port = server.add_insecure_port(self.config.listen_address)
+        else:  # TLS only: no plaintext listener next to it
+            self.port = server.add_secure_port(self.config.listen_address,
+                                               tls.server_credentials())
         if self.port == 0:
             raise RuntimeError(f"cannot bind {self.config.listen_address}")
+        probe = self._bind_probe(self._health)
         await server.start()
         for name in ["", LIVENESS_SERVICE, *names]:
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         self._server = server
-        log.info("%s listening on %s:%d", self.config.name, self.config.host, self.port,
-                 extra={"address": f"{self.config.host}:{self.port}"})
+        security = "plaintext" if tls is None else "mutual TLS" if tls.mutual else "TLS"
+        log.info("%s listening on %s:%d (%s)", self.config.name, self.config.host, self.port,
+                 security, extra={"address": f"{self.config.host}:{self.port}"})
+        if probe is not None:
+            await probe.start()
+            self._probe = probe
+            log.info("%s health probes on %s:%d (plaintext, health only)", self.config.name,
+                     self.config.host, self.probe_port)
         await self._start_metrics()
         return self.port
+
+    def _bind_probe(self, health_servicer: health.aio.HealthServicer) -> grpc.aio.Server | None:
+        """Health only, plaintext: Kubernetes' native gRPC probes cannot speak TLS. The same
+        health servicer as the main port, so readiness turns NOT_SERVING there too. Bound
+        before anything starts, so a taken port fails the start cleanly."""
+        if self.config.probe_port is None:
+            return None
+        probe = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, probe)
+        address = f"{self.config.host}:{self.config.probe_port}"
+        self.probe_port = probe.add_insecure_port(address)
+        if self.probe_port == 0:
+            raise RuntimeError(f"cannot bind the probe port {address}")
+        return probe
 
     async def _start_metrics(self) -> None:
         """The `/metrics` endpoint; a port that is taken costs the metrics, not the service."""
@@ -124,6 +153,10 @@ class Server:
             await self._health.enter_graceful_shutdown()
         await self._server.stop(self.config.grace_period_s if grace is None else grace)
         self._server = None
+        # Probes kept answering while the server drained (readiness NOT_SERVING).
+        if self._probe is not None:
+            await self._probe.stop(0)
+            self._probe = None
         if self._metrics is not None:
             await self._metrics.stop()
             self._metrics = None

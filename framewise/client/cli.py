@@ -9,7 +9,8 @@
 
 Tables by default, `--json` for scripts. Failures print one line naming what went
 wrong (and the bad field) and exit non-zero: 1 the request failed, 2 bad usage, 3 a
-service could not be reached in time. Addresses, token and TLS come from FRAMEWISE_*.
+service could not be reached in time. Addresses, token and TLS come from FRAMEWISE_*;
+the --tls-* options override the TLS variables.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import traceback
 from collections.abc import Sequence
 
 from framewise.client.commands import datasets, health, interpolate, labels, releases, samples
+from framewise.client.config import TlsConfig, tls_from_env
 from framewise.client.errors import (
     DeadlineExceeded,
     FramewiseError,
@@ -48,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="identity sent as x-framewise-user (default: $FRAMEWISE_USER)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="deadline of each call in seconds (default: 30)")
+    tls = parser.add_argument_group("TLS (default: $FRAMEWISE_TLS_*; plaintext if unset)")
+    tls.add_argument("--tls-ca", metavar="PEM", help="CA bundle the services' certificates "
+                     "are checked against (turns TLS on)")
+    tls.add_argument("--tls-cert", metavar="PEM",
+                     help="client certificate, for a suite that runs mutual TLS")
+    tls.add_argument("--tls-key", metavar="PEM", help="private key of --tls-cert")
+    tls.add_argument("--tls-server-name", metavar="NAME",
+                     help="name the services' certificate must carry, when the address "
+                          "does not (e.g. through kubectl port-forward)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMANDS:
         module.register(commands)
@@ -72,7 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Output(as_json=args.json)
     try:
-        with Client(user=args.user, timeout=args.timeout) as client:
+        tls = _tls(args)
+    except ValueError as error:
+        out.error(one_line(str(error)))
+        return EXIT_USAGE
+    try:
+        with Client(user=args.user, timeout=args.timeout, tls=tls) as client:
             return int(args.handler(client, out, args) or 0)
     except (Unavailable, DeadlineExceeded) as error:
         out.error(describe(error))
@@ -96,6 +112,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.error(one_line(f"unexpected {type(error).__name__}: {error} "
                            "(FRAMEWISE_DEBUG=1 shows the traceback)"))
         return EXIT_FAILED
+
+
+def _tls(args: argparse.Namespace) -> TlsConfig | bool:
+    """The --tls-* options over FRAMEWISE_TLS_*; False: plaintext."""
+    return tls_from_env(ca=args.tls_ca, cert=args.tls_cert, key=args.tls_key,
+                        server_name=args.tls_server_name) or False
 
 
 def run() -> None:

@@ -8,7 +8,9 @@ Read from arguments first, then `FRAMEWISE_*` variables:
   token `make run` writes to `$FRAMEWISE_DATA_DIR/dev-token`, if there is one);
 - `FRAMEWISE_USER`: sent as `x-framewise-user` (the identity until tokens land);
 - `FRAMEWISE_TLS_CA` (a PEM file of the CA) or `FRAMEWISE_TLS=true` (system roots), with
-  `FRAMEWISE_TLS_CERT` / `FRAMEWISE_TLS_KEY` for a client certificate;
+  `FRAMEWISE_TLS_CERT` / `FRAMEWISE_TLS_KEY` for a client certificate (needed where the
+  suite runs mutual TLS) and `FRAMEWISE_TLS_SERVER_NAME` for the name the server's
+  certificate must carry when the address does not (`kubectl port-forward`);
 - `FRAMEWISE_TIMEOUT_S`: the deadline of every unary call (default 30 s).
 """
 
@@ -44,6 +46,16 @@ class TlsConfig:
     ca_file: Path | None = None
     cert_file: Path | None = None
     key_file: Path | None = None
+    # Checked against the server's certificate instead of the address's host name.
+    server_name: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("a client certificate needs both FRAMEWISE_TLS_CERT and "
+                             "FRAMEWISE_TLS_KEY (--tls-cert and --tls-key)")
+
+    def options(self) -> list[tuple[str, object]]:
+        return [("grpc.ssl_target_name_override", self.server_name)] if self.server_name else []
 
     def credentials(self) -> grpc.ChannelCredentials:
         def read(path: Path | None) -> bytes | None:
@@ -98,14 +110,15 @@ class ClientConfig:
     def channel(self, service: str) -> grpc.Channel:
         address = self.addresses[service]
         if self.tls is not None:
-            return grpc.secure_channel(address, self.tls.credentials(), options=self.options)
+            return grpc.secure_channel(address, self.tls.credentials(),
+                                       options=[*self.options, *self.tls.options()])
         return grpc.insecure_channel(address, options=self.options)
 
     def aio_channel(self, service: str) -> grpc.aio.Channel:
         address = self.addresses[service]
         if self.tls is not None:
             return grpc.aio.secure_channel(address, self.tls.credentials(),
-                                           options=self.options)
+                                           options=[*self.options, *self.tls.options()])
         return grpc.aio.insecure_channel(address, options=self.options)
 
 
@@ -118,13 +131,23 @@ def _development_token() -> str:
         return ""
 
 
+def tls_from_env(*, ca: str | None = None, cert: str | None = None, key: str | None = None,
+                 server_name: str | None = None, enabled: bool = False) -> TlsConfig | None:
+    """TLS from the arguments given, else `FRAMEWISE_TLS_*`; None: plaintext (the default).
+    A CA, a client certificate or `FRAMEWISE_TLS=true` turns it on."""
+    ca = ca or _env("FRAMEWISE_TLS_CA")
+    cert = cert or _env("FRAMEWISE_TLS_CERT")
+    key = key or _env("FRAMEWISE_TLS_KEY")
+    server_name = server_name or _env("FRAMEWISE_TLS_SERVER_NAME")
+    if not (enabled or ca or cert or key or _truthy(_env("FRAMEWISE_TLS"))):
+        return None
+    return TlsConfig(ca_file=Path(ca) if ca else None, cert_file=Path(cert) if cert else None,
+                     key_file=Path(key) if key else None, server_name=server_name or None)
+
+
 def _tls_from(tls: TlsConfig | bool | None) -> TlsConfig | None:
     if isinstance(tls, TlsConfig):
         return tls
     if tls is False:
         return None
-    ca, cert, key = _env("FRAMEWISE_TLS_CA"), _env("FRAMEWISE_TLS_CERT"), _env("FRAMEWISE_TLS_KEY")
-    if tls or ca or _truthy(_env("FRAMEWISE_TLS")):
-        return TlsConfig(ca_file=Path(ca) if ca else None, cert_file=Path(cert) if cert else None,
-                         key_file=Path(key) if key else None)
-    return None
+    return tls_from_env(enabled=bool(tls))

@@ -42,10 +42,12 @@ async def running(build: Callable[[ServiceConfig], Awaitable[Server]],
     """Starts a service; yields it with a channel to it; stops both afterwards.
 
     The server's address is `f"127.0.0.1:{server.port}"`, to pass as a peer to others.
+    With `config.tls`, the channel speaks TLS with the service's own certificate.
     """
     server = await build(config)
     port = await server.start()
-    channel = aio_channel(f"127.0.0.1:{port}", test_interceptors())
+    credentials = config.tls.channel_credentials() if config.tls is not None else None
+    channel = aio_channel(f"127.0.0.1:{port}", test_interceptors(), credentials)
     try:
         yield server, channel
     finally:
