@@ -1,4 +1,5 @@
-"""Liveness stays SERVING while a server drains; readiness goes NOT_SERVING."""
+"""Liveness stays SERVING while a server drains; readiness goes NOT_SERVING, on the gRPC
+port and on the plaintext probe port that the Kubernetes probes use."""
 
 from __future__ import annotations
 
@@ -18,25 +19,26 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 async def test_liveness_stays_serving_while_readiness_drains(tmp_path: Path):
     config = replace(config_module.load("interpolation"), host="127.0.0.1", port=0,
-                     data_dir=tmp_path, grace_period_s=0.5, auth=TEST_AUTH)
+                     data_dir=tmp_path, grace_period_s=0.5, auth=TEST_AUTH, probe_port=0)
     server = Server(config, [])
     port = await server.start()
-    channel = aio_channel(f"127.0.0.1:{port}")
+    channels = [aio_channel(f"127.0.0.1:{port}"),
+                aio_channel(f"127.0.0.1:{server.probe_port}")]
     try:
-        health = health_pb2_grpc.HealthStub(channel)
+        async def statuses(name: str) -> list[int]:
+            request = health_pb2.HealthCheckRequest(service=name)
+            return [(await health_pb2_grpc.HealthStub(channel).Check(request)).status
+                    for channel in channels]
 
-        async def status(name: str) -> int:
-            reply = await health.Check(health_pb2.HealthCheckRequest(service=name))
-            return reply.status
-
-        assert await status("") == SERVING
-        assert await status(LIVENESS_SERVICE) == SERVING
+        assert await statuses("") == [SERVING, SERVING]
+        assert await statuses(LIVENESS_SERVICE) == [SERVING, SERVING]
         # The first half of a graceful stop: what kubelet's probes see while in-flight
         # calls finish.
         assert server._health is not None
         await server._health.enter_graceful_shutdown()
-        assert await status("") == NOT_SERVING
-        assert await status(LIVENESS_SERVICE) == SERVING
+        assert await statuses("") == [NOT_SERVING, NOT_SERVING]
+        assert await statuses(LIVENESS_SERVICE) == [SERVING, SERVING]
     finally:
-        await channel.close()
+        for channel in channels:
+            await channel.close()
         await server.stop(0.1)

@@ -3,8 +3,6 @@ the plaintext probe port that Kubernetes' gRPC probes use."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -16,7 +14,6 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from framewise.client import AsyncClient, TlsConfig
-from framewise.client.cli import main as cli
 from framewise.dataset.v1 import dataset_pb2 as dpb
 from framewise.dataset.v1 import dataset_pb2_grpc
 from framewise.labeling.v1 import labeling_pb2 as lpb
@@ -63,9 +60,8 @@ def _tls_channel(port: int, ca: Path, cert: Path | None = None,
     return grpc.aio.secure_channel(f"127.0.0.1:{port}", credentials)
 
 
-async def test_labeling_calls_dataset_over_mutual_tls_and_clients_connect_with_tls(
-        ca: CertificateAuthority, db_kind: str, db_url: str, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_labeling_calls_dataset_over_mutual_tls_and_the_sdk_connects_with_tls(
+        ca: CertificateAuthority, db_kind: str, db_url: str, tmp_path: Path) -> None:
     services = ca.issue("services")  # one certificate for the suite, as in deploy/
     async with (
         database_url(db_kind, tmp_path, "dataset") as dataset_url,
@@ -94,18 +90,6 @@ async def test_labeling_calls_dataset_over_mutual_tls_and_clients_connect_with_t
                                    tls=tls) as fw:
                 label = await fw.get_label(sample.id)
                 assert label.etag == saved.etag
-
-            # The CLI, with the TLS options, in a thread: the servers run on this loop.
-            monkeypatch.setenv("FRAMEWISE_TOKEN", token_for("local"))
-            monkeypatch.setenv("FRAMEWISE_DATASET_ADDRESS", addresses["dataset"])
-            for name in ("FRAMEWISE_TLS", TLS_CA, TLS_CERT, TLS_KEY):
-                monkeypatch.delenv(name, raising=False)
-            code = await asyncio.to_thread(cli, [
-                "--json", "--tls-ca", str(client.ca), "--tls-cert", str(client.cert),
-                "--tls-key", str(client.key), "datasets", "list"])
-            output = capsys.readouterr()
-            assert code == 0, output.err
-            assert "tls" in [d["name"] for d in json.loads(output.out)]
 
 
 async def test_mutual_tls_refuses_whoever_has_no_certificate_of_the_ca(
