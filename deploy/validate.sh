@@ -3,6 +3,9 @@
 # offline with `kubernetes-validate --strict` (unknown fields are errors), against the
 # Kubernetes versions in FRAMEWISE_K8S_VERSIONS. No cluster is needed.
 #
+# deploy/cert-manager/ holds custom resources, which kubernetes-validate has no schema for:
+# they are checked to be well-formed and to write every Secret the prod overlay mounts.
+#
 # Without kubectl this says so and passes, unless FRAMEWISE_REQUIRE_KUBECTL=1 (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,5 +55,29 @@ for dir in "$KUSTOMIZE_ROOT"/base "$KUSTOMIZE_ROOT"/overlays/*/; do
       status=1
     fi
   done
+done
+
+PYTHON=${PYTHON:-.venv/bin/python}
+[ -x "$PYTHON" ] || PYTHON=python3
+for file in deploy/cert-manager/*.yaml; do
+  if "$PYTHON" - "$file" "$rendered/overlays-prod.yaml" <<'PY'
+import sys
+
+import yaml
+
+documents = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+for d in documents:
+    assert d.get("apiVersion") and d.get("kind") and d["metadata"].get("name"), d
+written = {d["spec"]["secretName"] for d in documents if d["kind"] == "Certificate"}
+mounted = {volume["secret"]["secretName"]
+           for d in yaml.safe_load_all(open(sys.argv[2])) if d and d["kind"] == "Deployment"
+           for volume in d["spec"]["template"]["spec"].get("volumes", []) if "secret" in volume}
+assert mounted <= written, f"prod mounts {sorted(mounted - written)}, not written here"
+print(f"ok   {sys.argv[1]}: {len(documents)} resources, writes {sorted(written)}")
+PY
+  then :; else
+    echo "FAIL $file: not well-formed, or not writing the Secrets prod mounts" >&2
+    status=1
+  fi
 done
 exit $status
