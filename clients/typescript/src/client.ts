@@ -5,7 +5,7 @@
 // generated from those same files by `npm run gen` (proto-loader-gen-types).
 
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import * as grpc from '@grpc/grpc-js';
@@ -91,6 +91,25 @@ export function defaultAddress(service: ServiceName): string {
   return `${host}:${port}`;
 }
 
+/** TLS as the Python SDK reads it: FRAMEWISE_TLS_CA (PEM of the CA) or FRAMEWISE_TLS=true
+ * (system roots) turn it on, FRAMEWISE_TLS_CERT and FRAMEWISE_TLS_KEY add a client
+ * certificate (needed where the suite runs mutual TLS); none of them: plaintext. */
+export function defaultCredentials(): grpc.ChannelCredentials {
+  const read = (name: string) => (process.env[name] ? readFileSync(process.env[name] as string) : null);
+  const [ca, cert, key] = ['FRAMEWISE_TLS_CA', 'FRAMEWISE_TLS_CERT', 'FRAMEWISE_TLS_KEY'].map(read);
+  const on = ['1', 'true', 'yes', 'on'].includes((process.env.FRAMEWISE_TLS ?? '').toLowerCase());
+  if (!(on || ca || cert || key)) return grpc.credentials.createInsecure();
+  if (!cert !== !key) throw new Error('a client certificate needs both FRAMEWISE_TLS_CERT and FRAMEWISE_TLS_KEY');
+  return grpc.credentials.createSsl(ca, key, cert);
+}
+
+/** FRAMEWISE_TLS_SERVER_NAME: the name the services' certificate is checked against when
+ * the address does not carry it (e.g. through `kubectl port-forward`). */
+function tlsChannelOptions(): grpc.ChannelOptions {
+  const name = process.env.FRAMEWISE_TLS_SERVER_NAME;
+  return name ? { 'grpc.ssl_target_name_override': name } : {};
+}
+
 export interface ClientOptions {
   /** Per service; default: defaultAddress(service). */
   addresses?: Partial<Record<ServiceName, string>>;
@@ -102,6 +121,7 @@ export interface ClientOptions {
   deadlineMs?: number;
   /** Deadline of each stream, in milliseconds (default 10 minutes). */
   streamDeadlineMs?: number;
+  /** Default: defaultCredentials() (FRAMEWISE_TLS_*; plaintext when unset). */
   credentials?: grpc.ChannelCredentials;
   channelOptions?: grpc.ChannelOptions;
 }
@@ -137,8 +157,8 @@ export class FramewiseClient {
     const dir = protosDir();
     const load = (file: string) =>
       grpc.loadPackageDefinition(protoLoader.loadSync(file, { ...LOADER_OPTIONS, includeDirs: [dir] }));
-    const credentials = options.credentials ?? grpc.credentials.createInsecure();
-    const channelOptions = { ...CHANNEL_OPTIONS, ...options.channelOptions };
+    const credentials = options.credentials ?? defaultCredentials();
+    const channelOptions = { ...CHANNEL_OPTIONS, ...tlsChannelOptions(), ...options.channelOptions };
     const address = (service: ServiceName) => options.addresses?.[service] ?? defaultAddress(service);
 
     const datasetPkg = load('framewise/dataset/v1/dataset.proto') as unknown as DatasetProto;
