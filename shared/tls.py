@@ -20,6 +20,7 @@ from pathlib import Path
 import grpc
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 TLS_CERT = "FRAMEWISE_TLS_CERT"
 TLS_KEY = "FRAMEWISE_TLS_KEY"
@@ -68,8 +69,8 @@ def _certificates(name: str, pem: bytes) -> list[x509.Certificate]:
     return certificates
 
 
-def _public(key: object) -> bytes:
-    return key.public_bytes(serialization.Encoding.DER,  # type: ignore[attr-defined]
+def _public(key: PublicKeyTypes) -> bytes:
+    return key.public_bytes(serialization.Encoding.DER,
                             serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
