@@ -10,17 +10,19 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from services.release import converters as conv
-from services.release.blobs import BlobStore, BlobWriter
+from services.release.blobs import BlobStore
 from services.release.domain import release_file as rf
 from services.release.domain.keyframes import track_level_names, tracks_of
 from services.release.domain.models import Release, Snapshot
 from services.release.formatting import FramePool
+from services.release.prefetch import in_order
 from services.release.sources import Sources
 from services.release.staging import StagedLabel, Staging
 from shared.task_types import LabelKind, SampleKind, TaskType, spec
@@ -107,46 +109,52 @@ class ReleaseBuild:
 
     async def _write_release(self, staging: Staging) -> tuple[int, tuple[int, str]]:
         count = 0
-        label_sets = self.snapshot.label_sets
         with self.blobs.writer(self.release.blob_key) as out:
             out.write(self._header().encode())
             for page in staging.sample_pages(PAGE):
                 staged = staging.labels_of([sample_id for sample_id, _, _ in page])
                 manifest: list[tuple[str, str, dict[str, str]]] = []
-                lines: list[str] = []
+                samples: list[tuple[bool, str, str, dict[str, StagedLabel]]] = []
                 for sample_id, sample_name, head in page:
                     labels = staged.get(sample_id, {})
                     manifest.append((sample_id, sample_name,
                                      {k: v.digest for k, v in labels.items()}))
-                    first = count == 0
+                    samples.append((count == 0, sample_id, head, labels))
                     count += 1
-                    if self.streamed and labels:
-                        out.write("".join(lines).encode())
-                        lines = []
-                        await self._write_streamed(out, first, sample_id, head, labels)
-                        continue
-                    lines.append(rf.whole_sample(first, head, [
-                        (name, rf.whole_label(labels[name].head, labels[name].attributes_json)
-                         if name in labels else None) for name in label_sets]))
-                out.write("".join(lines).encode())
+                if self.streamed:
+                    # The next samples' streams are read while this one is written.
+                    async for chunk in in_order(self._streamed_sample(*sample)
+                                                for sample in samples):
+                        out.write(chunk)
+                else:
+                    out.write("".join(self._whole_sample(first, head, labels)
+                                      for first, _, head, labels in samples).encode())
                 staging.add_manifest(manifest)
             out.write(rf.FOOTER.encode())
         assert out.info is not None
         return count, (out.info.size, out.info.sha256)
 
-    async def _write_streamed(self, out: BlobWriter, first: bool, sample_id: str, head: str,
-                              labels: dict[str, StagedLabel]) -> None:
+    def _whole_sample(self, first: bool, head: str, labels: dict[str, StagedLabel]) -> str:
+        return rf.whole_sample(first, head, [
+            (name, rf.whole_label(labels[name].head, labels[name].attributes_json)
+             if name in labels else None) for name in self.snapshot.label_sets])
+
+    async def _streamed_sample(self, first: bool, sample_id: str, head: str,
+                               labels: dict[str, StagedLabel]) -> AsyncGenerator[bytes, None]:
         """A sequence sample whose labels are written frame by frame as they arrive."""
+        if not labels:
+            yield self._whole_sample(first, head, labels).encode()
+            return
         frames = await self.sources.sample_frames(sample_id, self.snapshot.dataset_revision,
                                                   self.user)
         stamps = conv.frame_timestamps(frames)
-        out.write(rf.sample_open(first, head).encode())
+        yield rf.sample_open(first, head).encode()
         for i, name in enumerate(self.snapshot.label_sets):
             label = labels.get(name)
             if label is None:
-                out.write(rf.label_entry(i == 0, name, None).encode())
+                yield rf.label_entry(i == 0, name, None).encode()
                 continue
-            out.write(rf.frames_open(i == 0, name, label.head).encode())
+            yield rf.frames_open(i == 0, name, label.head).encode()
             document = json.loads(label.attributes_json or "{}")
             stored = _stored_frames(document, stamps)
             request = conv.inline_request(tracks_of(document, self.track_level), frames,
@@ -154,9 +162,9 @@ class ReleaseBuild:
             del document  # only the per-frame extras are kept while frames stream
             messages = self.sources.frame_states(request, sample_id, name, self.user)
             async for lines in self.frames.format(messages, self.dims, stored):
-                out.write(lines)
-            out.write((rf.FRAMES_CLOSE + "\n").encode())
-        out.write((rf.SAMPLE_CLOSE + "\n").encode())
+                yield lines
+            yield (rf.FRAMES_CLOSE + "\n").encode()
+        yield (rf.SAMPLE_CLOSE + "\n").encode()
 
 
 def _stored_frames(document: dict[str, Any],
