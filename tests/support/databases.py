@@ -36,9 +36,9 @@ def _asyncpg_url(database: str) -> str:
     return f"{base}/{database}"
 
 
-@asynccontextmanager
-async def postgres_database() -> AsyncIterator[str]:
-    """Creates an empty database, yields its SQLAlchemy URL, drops it afterwards."""
+async def create_postgres_database() -> str:
+    """Creates an empty database; returns its name (skips, or fails where PostgreSQL is
+    required, when it is unreachable)."""
     if not await postgres_reachable():
         message = f"PostgreSQL not reachable at {POSTGRES_ADMIN_DSN}"
         if REQUIRE_POSTGRES:
@@ -50,14 +50,30 @@ async def postgres_database() -> AsyncIterator[str]:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
+    return name
+
+
+async def drop_postgres_database(name: str) -> None:
+    admin = await asyncpg.connect(POSTGRES_ADMIN_DSN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def postgres_url(name: str) -> str:
+    """The SQLAlchemy URL of a database made by create_postgres_database."""
+    return _asyncpg_url(name)
+
+
+@asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
+    """Creates an empty database, yields its SQLAlchemy URL, drops it afterwards."""
+    name = await create_postgres_database()
     try:
         yield _asyncpg_url(name)
     finally:
-        admin = await asyncpg.connect(POSTGRES_ADMIN_DSN)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await drop_postgres_database(name)
 
 
 @asynccontextmanager
