@@ -10,7 +10,9 @@ import grpc
 from shared import tracing
 from shared.auth_grpc import forwarding_interceptors
 from shared.config import ServiceConfig
+from shared.peers import deadline_interceptors
 
+# The deadline of a service-to-service call that names none (channel_to).
 DEFAULT_DEADLINE_S = 10.0
 
 # Retries with backoff for UNAVAILABLE; round_robin spreads calls over every address
@@ -56,8 +58,11 @@ def aio_channel(address: str,
 
 def channel_to(config: ServiceConfig, service: str) -> grpc.aio.Channel:
     """A channel from the service of `config` to another Framewise service; every call on
-    it carries the token of the call being served, so the caller's rights apply there.
-    With TLS configured it verifies the peer with the CA and presents the service's own
-    certificate (the peer requires one under mutual TLS)."""
+    it carries the token of the call being served, so the caller's rights apply there, and
+    a deadline (DEFAULT_DEADLINE_S unless the call names one). With TLS configured it
+    verifies the peer with the CA and presents the service's own certificate (the peer
+    requires one under mutual TLS)."""
     credentials = config.tls.channel_credentials() if config.tls is not None else None
-    return aio_channel(config.peer(service), forwarding_interceptors(), credentials)
+    return aio_channel(config.peer(service),
+                       [*forwarding_interceptors(), *deadline_interceptors(DEFAULT_DEADLINE_S)],
+                       credentials)
