@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -41,6 +44,18 @@ def frame_span(data: bytes) -> tuple[int, int]:
     return message.frames[0].frame, len(message.frames)
 
 
+def _exit_with(parent: int) -> None:
+    """Worker initializer: a worker whose service is killed (SIGKILL, the OOM killer)
+    exits too. It would otherwise wait on its task queue forever: it holds that queue's
+    write end itself, so it never sees the end of it."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 class FramePool:
     """Formats messages on `workers` processes (0: on the event loop's thread)."""
 
@@ -52,7 +67,8 @@ class FramePool:
         if self._executor is None:
             # spawn: forking a process that runs gRPC and an event loop is unsafe.
             self._executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with, initargs=(os.getpid(),))
         return self._executor
 
     async def format(self, messages: AsyncIterator[bytes], dims: int,

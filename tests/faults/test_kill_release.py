@@ -1,0 +1,106 @@
+"""SIGKILL of the release service while it writes a release file: clients see UNAVAILABLE,
+no partial file is ever visible or downloadable, and after a restart on the same
+database the build is resumed to SUCCEEDED with a whole, valid file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import grpc
+import psutil
+
+from framewise.labeling.v1 import labeling_pb2 as lpb
+from framewise.labeling.v1 import labeling_pb2_grpc
+from framewise.release.v1 import release_pb2 as rpb
+from framewise.release.v1 import release_pb2_grpc
+from tests.support import labelers as lab
+from tests.support import releases
+from tests.support.errors import expect_error
+from tests.support.processes import ProcessSuite, ready
+
+SEQUENCES = 6
+FRAMES = 400
+TRACKS = 8
+
+
+def _partial_files(blob_dir: Path, release_id: str) -> list[Path]:
+    return list((blob_dir / ".tmp").glob(f"{release_id}.json.*.part"))
+
+
+async def _wait_for_writing(channel: grpc.aio.Channel, blob_dir: Path, release_id: str,
+                           pid: int) -> None:
+    """Returns once the build writes the release file and formats frames on its workers."""
+    deadline = time.monotonic() + 120
+    while not (_partial_files(blob_dir, release_id) and _descendants(pid)):
+        release = await releases.get(channel, release_id)
+        assert release.status == rpb.RELEASE_STATUS_PENDING, (
+            "the build ended before it could be killed: make the release bigger")
+        assert time.monotonic() < deadline, "the build never started writing its file"
+        await asyncio.sleep(0.005)
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+async def test_a_release_build_killed_mid_file_resumes_to_a_whole_file(suite: ProcessSuite):
+    blob_dir = suite.directory / "releases"
+    async with suite.channel("dataset") as datasets, suite.channel("labeling") as labeling, \
+            suite.channel("release") as release_channel:
+        dataset, samples = await lab.create_sequence_dataset(datasets, "kill-release",
+                                                             SEQUENCES, FRAMES)
+        saver = labeling_pb2_grpc.LabelingServiceStub(labeling)
+        for number, sample in enumerate(samples, start=1):
+            await saver.SaveLabel(lpb.SaveLabelRequest(label=lpb.Label(
+                sample_id=sample.id, attributes_json=json.dumps(
+                    lab.sequence_label(FRAMES, number, tracks=TRACKS, every=50)))),
+                metadata=lab.OWNER, timeout=lab.CALL_DEADLINE_S)
+
+        created = await releases.create(release_channel, dataset.id, "killed")
+        await _wait_for_writing(release_channel, blob_dir, created.id, suite["release"].pid)
+        workers = _descendants(suite["release"].pid)  # the frame-formatting processes
+        suite.kill("release")
+        # Killed while writing: the partial file is there, out of sight; nothing in place.
+        assert _partial_files(blob_dir, created.id)
+        assert not (blob_dir / f"{created.id}.json").exists()
+        await expect_error(releases.get(release_channel, created.id),
+                           grpc.StatusCode.UNAVAILABLE)
+        # A killed service takes its workers with it (they would hold memory forever).
+        _, alive = psutil.wait_procs(workers, timeout=30)
+        assert not alive, f"orphaned workers of the killed release service: {alive}"
+
+        suite.restart("release")
+        await ready(release_channel)
+        stub = release_pb2_grpc.ReleaseServiceStub(release_channel)
+        while (await releases.get(release_channel, created.id)).status == \
+                rpb.RELEASE_STATUS_PENDING:
+            # Until the resumed build is done, there is nothing to download.
+            error = await expect_error(releases.download(release_channel, created.id),
+                                       grpc.StatusCode.FAILED_PRECONDITION)
+            assert "PENDING" in (error.details() or "")
+            await asyncio.sleep(0.2)
+        done = await releases.wait_done(release_channel, created.id)
+        assert done.status == rpb.RELEASE_STATUS_SUCCEEDED, done.failure_reason
+        document = await releases.complete_file(release_channel, done)
+        # Every sequence, every frame, each label the one saved (keyframe boxes held).
+        written = {s["uuid"]: s for s in document["dataset"]["samples"]}
+        assert set(written) == {s.id for s in samples}
+        for number, sample in enumerate(samples, start=1):
+            frames = written[sample.id]["labels"]["ground-truth"]["attributes"]["frames"]
+            assert len(frames) == FRAMES
+            first = frames[0]["annotations"][0]
+            assert (first["track_id"], first["is_keyframe"]) == (1, True)
+            assert first["points"][0][0] == number
+            assert all(len(frame["annotations"]) == TRACKS for frame in frames)
+        # Only whole files in place: this release's file and manifest, nothing else of it.
+        assert sorted(p.name for p in blob_dir.glob(f"{created.id}*")) == [
+            f"{created.id}.json", f"{created.id}.manifest.jsonl"]
+        assert (await stub.ListReleases(rpb.ListReleasesRequest(dataset_id=dataset.id),
+                                        metadata=lab.OWNER, timeout=lab.CALL_DEADLINE_S)
+                ).releases[0].status == rpb.RELEASE_STATUS_SUCCEEDED
