@@ -12,11 +12,15 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from shared.errors import FramewiseError, InvalidArgument
+from shared.errors import FramewiseError, InvalidArgument, Unavailable
 
 log = logging.getLogger("framewise.errors")
 
 ERROR_DOMAIN = "framewise.dev"
+
+# gRPC retry pushback (A6): a negative value tells the caller's channel not to retry.
+RETRY_PUSHBACK_KEY = "grpc-retry-pushback-ms"
+NO_RETRY = "-1"
 
 
 def to_status(error: FramewiseError) -> grpc.Status:
@@ -43,7 +47,15 @@ def to_status(error: FramewiseError) -> grpc.Status:
     status = status_pb2.Status(
         code=getattr(code_pb2, error.code), message=error.message, details=details
     )
-    return rpc_status.to_status(status)
+    converted = rpc_status.to_status(status)
+    if isinstance(error, Unavailable):
+        # Our dependency (a peer, the database) is down, and our own channel or pool has
+        # already retried it. A caller retrying us at once would only multiply those
+        # attempts at every hop (4 x 4 x 4 ... through a chain of services) and answer
+        # UNAVAILABLE seconds later; its own failures to reach us are still retried.
+        return converted._replace(  # type: ignore[attr-defined, no-any-return]
+            trailing_metadata=(*converted.trailing_metadata, (RETRY_PUSHBACK_KEY, NO_RETRY)))
+    return converted
 
 
 def internal_status(method: str) -> grpc.Status:

@@ -108,10 +108,21 @@ class ServiceProcess:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=30)
 
+    def pause(self) -> None:
+        """SIGSTOP: the process keeps its port (connections are accepted by the kernel)
+        but answers nothing, as a wedged process would."""
+        assert self.process is not None and self.alive(), f"{self.name} is not running"
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if not self.alive():
             return
         assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)  # a paused process would not stop
         self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=30)
@@ -181,9 +192,12 @@ class ProcessSuite:
         service.wait_serving()
 
     def ensure_running(self) -> None:
-        """Restarts whatever a previous test left dead (a failed test must not fail the next)."""
+        """Restarts (or resumes) whatever a previous test left dead or paused: a failed
+        test must not fail the next."""
         for name, service in self.services.items():
-            if not service.alive():
+            if service.alive():
+                service.resume()
+            else:
                 self.restart(name)
 
     def stop(self) -> None:
