@@ -173,16 +173,29 @@ async def run_for(labelers: list[Labeler], channel: grpc.aio.Channel, seconds: f
     return time.perf_counter() - started
 
 
-async def verify(labelers: list[Labeler], channel: grpc.aio.Channel) -> int:
-    """Asserts every acknowledged save is stored as acknowledged (revision, etag, content)
-    and each current label is the last acknowledged save, or the save in flight when the
-    labeler's call failed. Returns how many acknowledged saves were checked."""
+async def _current(stub: labeling_pb2_grpc.LabelingServiceStub,
+                   sample_id: str) -> lpb.Label | None:
+    try:
+        return await stub.GetLabel(lpb.GetLabelRequest(sample_id=sample_id), metadata=OWNER,
+                                   timeout=CALL_DEADLINE_S)
+    except grpc.aio.AioRpcError as error:
+        if error.code() == grpc.StatusCode.NOT_FOUND:
+            return None
+        raise
+
+
+async def lost_saves(labelers: list[Labeler], channel: grpc.aio.Channel) -> list[str]:
+    """What is wrong with the stored labels against the ledger (empty: nothing): an
+    acknowledged save missing or changed (revision, etag, content), a current label that
+    is neither the last acknowledged save nor the one in flight when a call failed, or
+    a current label the revision history does not end with."""
     stub = labeling_pb2_grpc.LabelingServiceStub(channel)
-    checked = 0
+    problems: list[str] = []
     for labeler in labelers:
         for ledger in labeler.samples:
             if not ledger.acks and ledger.in_flight is None:
                 continue
+            where = f"{labeler.user} on {ledger.sample_id}"
             revisions = []
             token = ""
             while True:
@@ -195,24 +208,69 @@ async def verify(labelers: list[Labeler], channel: grpc.aio.Channel) -> int:
                 if not token:
                     break
             stored = {revision: (etag, number) for revision, etag, number in revisions}
-            for ack in ledger.acks:
-                assert stored.get(ack.revision) == (ack.etag, ack.number), (
-                    f"{labeler.user} on {ledger.sample_id}: acknowledged save #{ack.number} "
-                    f"(revision {ack.revision}) is stored as {stored.get(ack.revision)}")
-                checked += 1
-            current = await stub.GetLabel(lpb.GetLabelRequest(sample_id=ledger.sample_id),
-                                          metadata=OWNER, timeout=CALL_DEADLINE_S)
-            assert current.revision == max(stored), "GetLabel and the revision history disagree"
+            problems += [f"{where}: acknowledged save #{ack.number} (revision {ack.revision}, "
+                         f"etag {ack.etag}) is stored as {stored.get(ack.revision)}"
+                         for ack in ledger.acks
+                         if stored.get(ack.revision) != (ack.etag, ack.number)]
+            current = await _current(stub, ledger.sample_id)
+            if current is None:  # never saved: only a save whose call failed was tried
+                if ledger.acks or stored:
+                    problems.append(f"{where}: no label, but {len(ledger.acks)} saves were "
+                                    f"acknowledged and {len(stored)} revisions are listed")
+                continue
+            number = number_of(current.attributes_json)
+            if current.revision != max(stored, default=0):
+                problems.append(f"{where}: GetLabel is revision {current.revision}, the "
+                                f"history ends with {max(stored, default=0)}")
             allowed = {ledger.acks[-1].number} if ledger.acks else set()
             if ledger.in_flight is not None:
                 allowed.add(ledger.in_flight)
-            assert number_of(current.attributes_json) in allowed, (
-                f"{labeler.user} on {ledger.sample_id}: the label holds save "
-                f"#{number_of(current.attributes_json)}, expected one of {sorted(allowed)}")
-            if ledger.acks and number_of(current.attributes_json) == ledger.acks[-1].number:
-                assert (current.revision, current.etag) == (ledger.acks[-1].revision,
-                                                            ledger.acks[-1].etag)
-    return checked
+            if number not in allowed:
+                problems.append(f"{where}: the label holds save #{number}, expected one of "
+                                f"{sorted(allowed)}")
+            elif ledger.acks and number == ledger.acks[-1].number and (
+                    current.revision, current.etag) != (ledger.acks[-1].revision,
+                                                        ledger.acks[-1].etag):
+                problems.append(f"{where}: the last save is read back as revision "
+                                f"{current.revision}, acknowledged as {ledger.acks[-1]}")
+    return problems
+
+
+async def verify(labelers: list[Labeler], channel: grpc.aio.Channel) -> int:
+    """Asserts no acknowledged save is lost (lost_saves); returns how many were checked."""
+    problems = await lost_saves(labelers, channel)
+    assert not problems, "\n".join(problems[:20])
+    return sum(len(ledger.acks) for labeler in labelers for ledger in labeler.samples)
+
+
+def release_problems(document: dict[str, Any], labelers: list[Labeler],
+                     label_revision: int, label_set: str = "ground-truth") -> list[str]:
+    """What a release file holds that it should not (empty: nothing): per sample, the
+    last save acknowledged with a revision up to the release's label revision, exactly."""
+    written = {s["uuid"]: s for s in document["dataset"]["samples"]}
+    problems: list[str] = []
+    for labeler in labelers:
+        for ledger in labeler.samples:
+            if ledger.sample_id not in written:
+                problems.append(f"sample {ledger.sample_id} is not in the release")
+                continue
+            label = written[ledger.sample_id]["labels"].get(label_set)
+            before = [ack for ack in ledger.acks if ack.revision <= label_revision]
+            if not before:
+                if label is not None:
+                    problems.append(f"{ledger.sample_id}: released revision "
+                                    f"{label['revision']}, saved after the release's "
+                                    f"{label_revision}")
+                continue
+            expected = before[-1]
+            got = None if label is None else (
+                label["revision"],
+                int(label["attributes"]["frames"][0]["annotations"][0]["points"][0][0]))
+            if got != (expected.revision, expected.number):
+                problems.append(f"{ledger.sample_id}: released (revision, save) {got}, "
+                                f"expected {(expected.revision, expected.number)} as of "
+                                f"revision {label_revision}")
+    return problems
 
 
 async def resync(labelers: list[Labeler], channel: grpc.aio.Channel) -> None:
@@ -223,9 +281,8 @@ async def resync(labelers: list[Labeler], channel: grpc.aio.Channel) -> None:
         for ledger in labeler.samples:
             if ledger.in_flight is None:
                 continue
-            current = await stub.GetLabel(lpb.GetLabelRequest(sample_id=ledger.sample_id),
-                                          metadata=OWNER, timeout=CALL_DEADLINE_S)
-            if number_of(current.attributes_json) == ledger.in_flight:
+            current = await _current(stub, ledger.sample_id)
+            if current is not None and number_of(current.attributes_json) == ledger.in_flight:
                 ledger.acks.append(Ack(ledger.in_flight, current.revision, current.etag))
             ledger.in_flight = None
         labeler.failure, labeler.failure_detail = None, ""
