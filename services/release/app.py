@@ -11,6 +11,7 @@ from services.release.operations import ReleaseOperations
 from services.release.servicer import ReleaseServicer
 from services.release.settings import ReleaseSettings
 from services.release.sources import Sources
+from services.release.staging import remove_abandoned
 from shared.channels import channel_to
 from shared.config import ServiceConfig
 from shared.db import Database
@@ -33,6 +34,8 @@ async def build_server(config: ServiceConfig, settings: ReleaseSettings | None =
     blobs = DirectoryBlobStore(settings.blob_dir)
     if removed := blobs.remove_leftovers():
         log.info("removed %d partial release files of interrupted builds", removed)
+    if removed := remove_abandoned(settings.work_dir):
+        log.info("removed the scratch space of %d builds whose process died", removed)
     channels = [channel_to(config, peer) for peer in ("dataset", "labeling", "interpolation")]
     sources = Sources(*channels, config.auth)
     builder = Builder(db, blobs, sources, settings)

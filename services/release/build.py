@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ from services.release.domain.models import Release, Snapshot
 from services.release.formatting import FramePool
 from services.release.prefetch import in_order
 from services.release.sources import Sources
-from services.release.staging import StagedLabel, Staging
+from services.release.staging import StagedLabel, Staging, scratch_space
 from shared.task_types import LabelKind, SampleKind, TaskType, spec
 
 # Label kinds whose sequences store keyframes only: written out through interpolation.
@@ -70,8 +69,8 @@ class ReleaseBuild:
         self.frames = frames or FramePool(0)
 
     async def run(self) -> BuildResult:
-        with tempfile.TemporaryDirectory(prefix="release-", dir=self.work_dir) as scratch:
-            staging = Staging(Path(scratch) / "staging.db")
+        with scratch_space(self.work_dir) as scratch:
+            staging = Staging(scratch / "staging.db")
             try:
                 # Samples and every label set are read at once, as a plain read would.
                 await asyncio.gather(self._stage_samples(staging),

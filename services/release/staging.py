@@ -3,15 +3,52 @@
 Labels stream from the labeling service ordered by sample id, samples from the dataset
 service in creation order; parking both on disk lets the build read them concurrently
 and then join them a page at a time, so memory stays flat however large the dataset is.
+
+Each build's directory is locked (flock) while it runs. A killed process leaves its
+directory behind but not its lock, so a later start removes exactly the directories of
+builds that died (`remove_abandoned`), never those of live builds sharing the work dir.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+SCRATCH_PREFIX = "framewise-release-"
+LOCK_NAME = "build.lock"
+
+
+@contextlib.contextmanager
+def scratch_space(work_dir: Path | None) -> Iterator[Path]:
+    """A build's own directory under `work_dir` (default: the system's temp dir), locked
+    while the build runs and removed after it."""
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=work_dir) as name, \
+            open(Path(name) / LOCK_NAME, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield Path(name)
+
+
+def remove_abandoned(work_dir: Path | None) -> int:
+    """Removes the scratch directories of builds whose process died; returns how many."""
+    root = work_dir or Path(tempfile.gettempdir())
+    removed = 0
+    for path in root.glob(f"{SCRATCH_PREFIX}*"):
+        # No lock file yet: a build just starting (its lock comes right after mkdtemp).
+        with contextlib.suppress(FileNotFoundError), open(path / LOCK_NAME) as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a live build's
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 @dataclass(frozen=True)

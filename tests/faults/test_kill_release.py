@@ -98,6 +98,9 @@ async def test_a_release_build_killed_mid_file_resumes_to_a_whole_file(suite: Pr
             assert (first["track_id"], first["is_keyframe"]) == (1, True)
             assert first["points"][0][0] == number
             assert all(len(frame["annotations"]) == TRACKS for frame in frames)
+        # The killed build's scratch space does not outlive it (the work dir is the
+        # service's own, and a pod's emptyDir survives a killed container).
+        assert list(suite.release_work_dir.iterdir()) == []
         # Only whole files in place: this release's file and manifest, nothing else of it.
         assert sorted(p.name for p in blob_dir.glob(f"{created.id}*")) == [
             f"{created.id}.json", f"{created.id}.manifest.jsonl"]
