@@ -8,7 +8,7 @@ from typing import Any
 
 import grpc
 
-from shared.auth import AuthConfig, mint, verify
+from shared.auth import AuthConfig, VerifiedTokens, mint
 from shared.errors import FailedPrecondition
 from shared.identity import authenticated, current_authorization, current_caller
 from shared.tracing import wrap_handler
@@ -34,12 +34,13 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
     def __init__(self, config: AuthConfig) -> None:
         self.config = config
+        self.tokens = VerifiedTokens(config)
 
     def _wrap_unary(self, behavior: Callable[..., Awaitable[Any]],
                     method: str) -> Callable[..., Any]:
         async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
             authorization = _authorization(context)
-            caller = verify(self.config, authorization)
+            caller = self.tokens.caller(authorization)
             with authenticated(caller, authorization or ""):
                 return await behavior(request, context)
 
@@ -49,7 +50,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                      method: str) -> Callable[..., Any]:
         async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             authorization = _authorization(context)
-            caller = verify(self.config, authorization)
+            caller = self.tokens.caller(authorization)
             with authenticated(caller, authorization or ""):
                 async for item in behavior(request, context):
                     yield item

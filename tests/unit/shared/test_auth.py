@@ -12,7 +12,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from shared.auth import AuthConfig, mint, verify
+from shared import auth
+from shared.auth import LEEWAY_S, AuthConfig, VerifiedTokens, mint, verify
 from shared.errors import Unauthenticated
 
 SECRET = "s" * 40
@@ -43,6 +44,28 @@ def test_every_bad_token_is_unauthenticated_with_a_reason():
     wrong_issuer = mint("alice", secret=SECRET, issuer="evil")
     assert _reason(lambda: verify(config, f"Bearer {wrong_issuer}")) == "INVALID_TOKEN"
     assert _reason(lambda: verify(config, "Bearer " + "a" * 10_000)) == "MALFORMED_TOKEN"
+
+
+def test_a_remembered_token_is_verified_again_once_it_would_have_expired(monkeypatch):
+    verifications = []
+    decode = auth.jwt.decode
+
+    def counted(*args, **kwargs):
+        verifications.append(1)
+        return decode(*args, **kwargs)
+
+    monkeypatch.setattr(auth.jwt, "decode", counted)
+    now = [time.time()]
+    tokens = VerifiedTokens(AuthConfig(secret=SECRET), clock=lambda: now[0])
+    token = f"Bearer {mint('alice', secret=SECRET, ttl_s=60)}"
+    assert tokens.caller(token) == "alice"
+    assert tokens.caller(token) == "alice"
+    assert len(verifications) == 1
+    now[0] += 60 + LEEWAY_S + 1
+    assert tokens.caller(token) == "alice"  # the real clock: still valid, checked again
+    assert len(verifications) == 2
+    assert _reason(lambda: tokens.caller(f"Bearer {mint('alice', secret='x' * 40)}")) \
+        == "INVALID_TOKEN"
 
 
 def test_rs256_tokens_verify_with_the_public_key_only():
