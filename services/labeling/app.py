@@ -23,7 +23,8 @@ async def build_server(config: ServiceConfig) -> Server:
         await upgrade_async(SERVICE_NAME, config.database_url)
     db = Database(config.database_url)
     channel = channel_to(config, "dataset")
-    servicer = LabelingServicer(LabelingOperations(db, DatasetClient(channel)))
+    operations = LabelingOperations(db, DatasetClient(channel))
+    servicer = LabelingServicer(operations)
     registration = Registration(
         FULL_NAME, lambda server: labeling_pb2_grpc.add_LabelingServiceServicer_to_server(
             servicer, server)
@@ -32,4 +33,5 @@ async def build_server(config: ServiceConfig) -> Server:
     async def close_channel() -> None:
         await channel.close()
 
-    return Server(config, [registration], on_stop=[db.dispose, close_channel])
+    return Server(config, [registration], on_stop=[db.dispose, operations.close,
+                                                    close_channel])

@@ -1,15 +1,13 @@
 """The labeling service's operations: domain rules over storage, no gRPC.
 
 Every method owns its transactions. What can be checked before writing is checked first
-(the dataset service, validation, the etag, the hold). The write itself keeps the
-revision counter's row lock short:
-- SQLite: the transaction begins with BEGIN IMMEDIATE, so it is serialised from the
-  start; `next_revision` comes right before the writes.
-- PostgreSQL: a save reads the label's head, then appends through one function call
-  (a compare-and-swap on the revision it read, or an overwrite without an etag) that
-  takes the revision, supersedes and inserts in one server-side transaction, batched
-  with the saves arriving together (storage.batching). Other writes are transactions
-  that take `next_revision` last and then re-read under the lock.
+(the dataset service, validation, the etag, the hold). A save reads the label's head,
+then appends with a compare-and-swap on the revision it read (or an overwrite without
+an etag), batched with the saves arriving together (storage.batching): on PostgreSQL
+one function call that takes the revision, supersedes and inserts in one server-side
+transaction; on SQLite one BEGIN IMMEDIATE transaction for the whole batch. Other
+writes are transactions that take `next_revision` last and then re-read under the
+lock (SQLite's BEGIN IMMEDIATE serialises them from the start).
 """
 
 from __future__ import annotations
@@ -30,10 +28,11 @@ from services.labeling.domain.models import (
     SampleInfo,
 )
 from services.labeling.domain.validation import check_label
-from services.labeling.storage.batching import LabelHeads
+from services.labeling.storage.batching import ANY_PREVIOUS, LabelHeads
 from services.labeling.storage.gate import GatedDatabase
-from services.labeling.storage.postgres import ANY_PREVIOUS
+from services.labeling.storage.postgres import PostgresHeads
 from services.labeling.storage.repository import Conflict, LabelRepository
+from services.labeling.storage.sqlite import SqliteHeads
 from shared.db import Database
 from shared.db.types import utcnow
 from shared.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
@@ -103,7 +102,12 @@ class LabelingOperations:
     def __init__(self, db: Database, datasets: DatasetClient) -> None:
         self.db = GatedDatabase(db)
         self.datasets = datasets
-        self.heads = LabelHeads(self.db)
+        self.heads = LabelHeads(SqliteHeads(self.db) if self.db.is_sqlite
+                                else PostgresHeads(self.db))
+
+    async def close(self) -> None:
+        """Gives back the connections the save batches keep (before the engine goes)."""
+        await self.heads.close()
 
     async def _sample(self, sample_id: str, label_set: str, field: str = "sample_id",
                       ) -> tuple[SampleInfo, DatasetInfo]:
@@ -134,39 +138,13 @@ class LabelingOperations:
         # Whether the caller may save at all comes before what they send and the holds.
         require(dataset.caller_role, Role.LABELER, dataset.id, "SaveLabel")
         checked = check_label(draft.attributes, dataset, sample)
-        if not self.db.is_sqlite:
-            return await self._save_atomic(caller, draft, sample, dataset, checked.document,
-                                           checked.max_track_id)
-        # SQLite: BEGIN IMMEDIATE serialises the whole transaction already.
-        async with self.db.write() as session:
-            repo = LabelRepository(session)
-            current = await repo.current_label(draft.sample_id, draft.label_set)
-            _check_etag(draft.etag, current)
-            hold = await repo.get_hold(draft.sample_id, draft.label_set)
-            _check_hold(hold, caller)
-            check_save(dataset.caller_role, caller, sample, hold,
-                       _next_state(caller, draft, dataset.id, {}, 0, current, 0).status)
-            # Taken last: the counter row is locked from here to the commit.
-            revision = await repo.next_revision()
-            if current is None:
-                # Another first save may have committed meanwhile; we hold the lock now.
-                current = await repo.current_label(draft.sample_id, draft.label_set)
-            while True:
-                label = _next_state(caller, draft, dataset.id, checked.document,
-                                    checked.max_track_id, current, revision)
-                try:
-                    await repo.append_label(label, current.revision if current else None)
-                    return label
-                except Conflict:
-                    if draft.etag:
-                        raise _stale("label", draft.etag, "") from None
-                # No etag: a deliberate overwrite of whatever is current now.
-                current = await repo.current_label(draft.sample_id, draft.label_set)
+        return await self._save_atomic(caller, draft, sample, dataset, checked.document,
+                                       checked.max_track_id)
 
     async def _save_atomic(self, caller: str, draft: LabelDraft, sample: SampleInfo,
                            dataset: DatasetInfo, document: dict[str, Any],
                            max_track_id: int) -> Label:
-        """PostgreSQL: checks on what was read, then one atomic compare-and-swap append."""
+        """Checks on what was read, then one atomic compare-and-swap append."""
         for _ in range(OVERWRITE_ATTEMPTS):
             current, hold = await self.heads.head(draft.sample_id, draft.label_set)
             _check_etag(draft.etag, current)

@@ -1,30 +1,33 @@
-"""PostgreSQL: the saves that arrive together share round trips (group commit).
+"""The saves that arrive together share round trips and one commit (group commit).
 
 A `Batcher` keeps one call in flight; requests arriving meanwhile queue and go in the
 next call, so batches grow with the load and a lone request waits for nothing. Saves
 use two: one reads the heads (current revision and hold) of many labels in one query,
-one appends many revisions in one function call and one WAL flush. Each save still
-gets its own revision and its own compare-and-swap, and is acknowledged after its
-batch commits.
+one appends many revisions in one transaction (storage.postgres, storage.sqlite). Each
+save still gets its own revision and its own compare-and-swap, and is acknowledged
+after its batch commits.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import asyncpg
 
-from services.labeling.domain.models import Assignment, Label, LabelStatus
-from services.labeling.storage.gate import GatedDatabase
+from services.labeling.domain.models import Assignment, Label
 from shared.errors import Unavailable
 
 MAX_BATCH = 64
+# `previous` of an append that replaces whatever is current (a save without an etag).
+ANY_PREVIOUS = -1
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+# A label's head: its current state without attributes (None: never saved), its hold.
+Head = tuple[Label | None, Assignment | None]
 
 
 class Batcher(Generic[T, R]):
@@ -70,62 +73,26 @@ class Batcher(Generic[T, R]):
                 future.set_result(results[i])
 
 
-_HEADS = """
-SELECT l.revision, l.deleted, l.status, l.created_by, l.create_time, l.reviewed_by,
-       l.review_time, l.dataset_id,
-       (SELECT h.labeler FROM holds h WHERE h.sample_id = k.s AND h.label_set = k.ls) AS holder
-FROM unnest($1::varchar[], $2::varchar[]) WITH ORDINALITY AS k(s, ls, i)
-LEFT JOIN label_revisions l
-  ON l.sample_id = k.s AND l.label_set = k.ls AND l.superseded_revision IS NULL
-ORDER BY k.i
-"""
-_APPEND_MANY = ("SELECT fw_append_labels($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-                "$13, $14, $15)")
+class HeadStore(Protocol):
+    """The two batched statements of a save, on one database."""
 
-Head = tuple[Label | None, Assignment | None]
+    async def read(self, keys: list[tuple[str, str]]) -> list[Head]:
+        """The head of each (sample id, label set), in order."""
 
+    async def append(self, batch: list[tuple[Label, int]]) -> list[int | None]:
+        """Appends each label, in order: its new revision, or None where `previous` (the
+        revision read, or ANY_PREVIOUS) was no longer current; nothing is written then."""
 
-def _head(sample_id: str, label_set: str, row: Any) -> Head:
-    hold = None if row["holder"] is None else Assignment(sample_id, label_set, row["holder"])
-    if row["revision"] is None:
-        return None, hold
-    label = Label(
-        sample_id=sample_id, label_set=label_set, dataset_id=row["dataset_id"],
-        status=LabelStatus(row["status"]), created_by=row["created_by"],
-        create_time=row["create_time"], reviewed_by=row["reviewed_by"],
-        review_time=row["review_time"], revision=row["revision"], deleted=row["deleted"],
-    )
-    return label, hold
-
-
-def _append_columns(batch: list[tuple[Label, int]]) -> list[list[Any]]:
-    labels = [label for label, _ in batch]
-    return [
-        [x.sample_id for x in labels],
-        [x.label_set for x in labels],
-        [previous for _, previous in batch],
-        [x.dataset_id for x in labels],
-        [x.deleted for x in labels],
-        [json.dumps(x.attributes, separators=(",", ":")) for x in labels],
-        [x.status.value for x in labels],
-        [x.score for x in labels],
-        [x.max_track_id for x in labels],
-        [x.created_by for x in labels],
-        [x.create_time for x in labels],
-        [x.updated_by for x in labels],
-        [x.update_time for x in labels],
-        [x.reviewed_by for x in labels],
-        [x.review_time for x in labels],
-    ]
+    async def close(self) -> None: ...
 
 
 class LabelHeads:
-    """A label's head (current state without attributes, and its hold), and appends."""
+    """A label's head, and appends, batched with the concurrent saves."""
 
-    def __init__(self, db: GatedDatabase) -> None:
-        self.db = db
-        self._heads: Batcher[tuple[str, str], Head] = Batcher(self._read)
-        self._appends: Batcher[tuple[Label, int], int | None] = Batcher(self._append)
+    def __init__(self, store: HeadStore) -> None:
+        self.store = store
+        self._heads: Batcher[tuple[str, str], Head] = Batcher(store.read)
+        self._appends: Batcher[tuple[Label, int], int | None] = Batcher(store.append)
 
     async def head(self, sample_id: str, label_set: str) -> Head:
         return await self._heads.submit((sample_id, label_set))
@@ -137,12 +104,5 @@ class LabelHeads:
         """
         return await self._appends.submit((label, previous))
 
-    async def _read(self, keys: list[tuple[str, str]]) -> list[Head]:
-        async with self.db.driver_connection() as connection:
-            rows = await connection.fetch(_HEADS, [k[0] for k in keys], [k[1] for k in keys])
-        return [_head(s, ls, row) for (s, ls), row in zip(keys, rows, strict=True)]
-
-    async def _append(self, batch: list[tuple[Label, int]]) -> list[int | None]:
-        async with self.db.driver_connection() as connection:
-            revisions = await connection.fetchval(_APPEND_MANY, *_append_columns(batch))
-        return [None if r is None else int(r) for r in revisions]
+    async def close(self) -> None:
+        await self.store.close()
