@@ -94,6 +94,12 @@ class Unavailable(FramewiseError):
     code = "UNAVAILABLE"
     reason = "DEPENDENCY_UNAVAILABLE"
 
+    def __init__(self, message: str, *, retried: bool = False, **kwargs: object) -> None:
+        # retried: this service already retried its dependency (a peer, through its
+        # channel's retry policy); a caller retrying at once would only repeat that.
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retried = retried
+
 
 @dataclass
 class Violations:

@@ -48,11 +48,11 @@ def to_status(error: FramewiseError) -> grpc.Status:
         code=getattr(code_pb2, error.code), message=error.message, details=details
     )
     converted = rpc_status.to_status(status)
-    if isinstance(error, Unavailable):
-        # Our dependency (a peer, the database) is down, and our own channel or pool has
-        # already retried it. A caller retrying us at once would only multiply those
-        # attempts at every hop (4 x 4 x 4 ... through a chain of services) and answer
-        # UNAVAILABLE seconds later; its own failures to reach us are still retried.
+    if isinstance(error, Unavailable) and error.retried:
+        # A peer of ours is down, and our channel has already retried it. A caller
+        # retrying us at once would only multiply those attempts at every hop (4 x 4 x 4
+        # through a chain of services) and answer UNAVAILABLE seconds later; its own
+        # failures to reach us are still retried.
         return converted._replace(  # type: ignore[attr-defined, no-any-return]
             trailing_metadata=(*converted.trailing_metadata, (RETRY_PUSHBACK_KEY, NO_RETRY)))
     return converted

@@ -64,6 +64,6 @@ def translate(error: grpc.aio.AioRpcError, service: str, resource: str,
         return PermissionDenied(error.details() or "permission denied")
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
                 grpc.StatusCode.CANCELLED):
-        return Unavailable(f"the {service} service is unavailable ({code.name})")
+        return Unavailable(f"the {service} service is unavailable ({code.name})", retried=True)
     return FailedPrecondition(f"the {service} service answered {code.name}: {error.details()}",
                               reason="DEPENDENCY_FAILED")
