@@ -22,7 +22,7 @@ from tests.support.errors import expect_error
 from tests.support.processes import ProcessSuite, ready
 
 SEQUENCES = 6
-FRAMES = 400
+FRAMES = 600
 TRACKS = 8
 
 

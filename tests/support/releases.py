@@ -18,7 +18,7 @@ from tests.support.labelers import CALL_DEADLINE_S, OWNER
 async def create(channel: grpc.aio.Channel, dataset_id: str, name: str) -> rpb.Release:
     return await release_pb2_grpc.ReleaseServiceStub(channel).CreateRelease(
         rpb.CreateReleaseRequest(release=rpb.Release(dataset_id=dataset_id, name=name),
-                                 request_id=f"create-{name}"),
+                                 request_id=f"{dataset_id}/{name}"),
         metadata=OWNER, timeout=CALL_DEADLINE_S)
 
 
