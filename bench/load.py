@@ -7,10 +7,12 @@ PostgreSQL when reachable (a fresh database per service), then per database:
   sequences of 50 frames) save their labels in turn, each save over the etag of their
   previous one, for BENCH_DURATION_S;
 - under release: the same, while releases of the dataset are built one after the other;
-then checks that every acknowledged save is stored as acknowledged (revision, etag,
-content) and that every release holds exactly the saves acknowledged up to its label
-revision. Prints saves/s, p50 and p99 per phase and ends with one JSON line (the ratio
-is saves/s under release over the baseline's).
+a save answered UNAVAILABLE (a peer of the labeling service overloaded) is counted, and
+its labeler backs off, reloads the label and goes on. Then checks that every
+acknowledged save is stored as acknowledged (revision, etag, content) and that every
+release holds exactly the saves acknowledged up to its label revision. Prints saves/s,
+p50 and p99 per phase and ends with one JSON line (the ratio is saves/s under release
+over the baseline's).
 
     .venv/bin/python -m bench.load     (or: make bench-load)
 
@@ -76,6 +78,7 @@ def run(kind: str) -> dict[str, Any]:
         f"p99_ms_under_release_{kind}": round(releasing.p99_ms, 1),
         f"ratio_under_release_vs_alone_{kind}": round(ratio, 3),
         f"releases_built_{kind}": len(releasing.releases),
+        f"unavailable_saves_{kind}": alone.unavailable + releasing.unavailable,
         f"problems_{kind}": len(problems),
     }
 

@@ -95,8 +95,8 @@ class Unavailable(FramewiseError):
     reason = "DEPENDENCY_UNAVAILABLE"
 
     def __init__(self, message: str, *, retried: bool = False, **kwargs: object) -> None:
-        # retried: this service already retried its dependency (a peer, through its
-        # channel's retry policy); a caller retrying at once would only repeat that.
+        # retried: a peer failed us after our channel retried it (UNAVAILABLE) or waited
+        # for it up to our deadline; a caller retrying at once would only repeat that.
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.retried = retried
 

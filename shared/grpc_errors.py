@@ -49,10 +49,11 @@ def to_status(error: FramewiseError) -> grpc.Status:
     )
     converted = rpc_status.to_status(status)
     if isinstance(error, Unavailable) and error.retried:
-        # A peer of ours is down, and our channel has already retried it. A caller
-        # retrying us at once would only multiply those attempts at every hop (4 x 4 x 4
-        # through a chain of services) and answer UNAVAILABLE seconds later; its own
-        # failures to reach us are still retried.
+        # A peer of ours is down (our channel has retried it already) or too slow (we
+        # waited up to our deadline). A caller retrying us at once would multiply those
+        # attempts at every hop (4 x 4 x 4 through a chain of services), answer seconds
+        # later, and add load to an overloaded peer; its own failures to reach us are
+        # still retried.
         return converted._replace(  # type: ignore[attr-defined, no-any-return]
             trailing_metadata=(*converted.trailing_metadata, (RETRY_PUSHBACK_KEY, NO_RETRY)))
     return converted

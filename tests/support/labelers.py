@@ -104,6 +104,7 @@ class Labeler:
     failure: grpc.StatusCode | None = None
     failure_detail: str = ""
     number: int = 0
+    unavailable: int = 0  # saves answered UNAVAILABLE (an overloaded peer), then reloaded
 
     async def save_once(self, stub: labeling_pb2_grpc.LabelingServiceStub) -> None:
         ledger = self.samples[self.saves % len(self.samples)]
@@ -122,6 +123,17 @@ class Labeler:
         self.latencies_ms.append((time.perf_counter() - started) * 1000)
         ledger.acks.append(Ack(self.number, saved.revision, saved.etag))
         self.saves += 1
+
+    async def reload(self, stub: labeling_pb2_grpc.LabelingServiceStub,
+                     ledger: SampleLedger) -> None:
+        """After a failed save, reads the label again, as a labeling tool does: the save
+        in flight counts as acknowledged if it landed after all."""
+        if ledger.in_flight is None:
+            return
+        current = await _current(stub, ledger.sample_id)
+        if current is not None and number_of(current.attributes_json) == ledger.in_flight:
+            ledger.acks.append(Ack(ledger.in_flight, current.revision, current.etag))
+        ledger.in_flight = None
 
 
 async def add_labelers(dataset_channel: grpc.aio.Channel, labeling_channel: grpc.aio.Channel,
@@ -160,13 +172,23 @@ async def run_until_failure(labelers: list[Labeler], channel: grpc.aio.Channel) 
 
 
 async def run_for(labelers: list[Labeler], channel: grpc.aio.Channel, seconds: float) -> float:
-    """Every labeler saves for `seconds` (any failed save raises); returns the time taken."""
+    """Every labeler saves for `seconds`; returns the time taken. A save answered
+    UNAVAILABLE (a peer of the labeling service overloaded) is counted, and the labeler
+    backs off, reloads the label and goes on; any other failure raises."""
     stub = labeling_pb2_grpc.LabelingServiceStub(channel)
     stop = time.perf_counter() + seconds
 
     async def work(labeler: Labeler) -> None:
         while time.perf_counter() < stop:
-            await labeler.save_once(stub)
+            ledger = labeler.samples[labeler.saves % len(labeler.samples)]
+            try:
+                await labeler.save_once(stub)
+            except grpc.aio.AioRpcError as error:
+                if error.code() != grpc.StatusCode.UNAVAILABLE:
+                    raise
+                labeler.unavailable += 1
+                await asyncio.sleep(0.2)
+                await labeler.reload(stub, ledger)
 
     started = time.perf_counter()
     await asyncio.gather(*(work(labeler) for labeler in labelers))
@@ -279,12 +301,7 @@ async def resync(labelers: list[Labeler], channel: grpc.aio.Channel) -> None:
     stub = labeling_pb2_grpc.LabelingServiceStub(channel)
     for labeler in labelers:
         for ledger in labeler.samples:
-            if ledger.in_flight is None:
-                continue
-            current = await _current(stub, ledger.sample_id)
-            if current is not None and number_of(current.attributes_json) == ledger.in_flight:
-                ledger.acks.append(Ack(ledger.in_flight, current.revision, current.etag))
-            ledger.in_flight = None
+            await labeler.reload(stub, ledger)
         labeler.failure, labeler.failure_detail = None, ""
 
 

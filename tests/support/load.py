@@ -22,6 +22,7 @@ class Phase:
     seconds: float
     p50_ms: float
     p99_ms: float
+    unavailable: int  # saves answered UNAVAILABLE (retried by the labeler after a reload)
     releases: list[rpb.Release] = field(default_factory=list)
     release_s: list[float] = field(default_factory=list)  # each build, accept to done
 
@@ -31,6 +32,8 @@ class Phase:
 
     def line(self, name: str) -> str:
         built = (f", {len(self.releases)} releases built meanwhile" if self.releases else "")
+        if self.unavailable:
+            built += f", {self.unavailable} saves answered UNAVAILABLE"
         return (f"{name:<14} {self.saves:6d} saves in {self.seconds:5.1f} s = "
                 f"{self.saves_per_s:7.1f}/s  p50 {self.p50_ms:6.1f} ms  "
                 f"p99 {self.p99_ms:6.1f} ms{built}")
@@ -59,6 +62,7 @@ class Workload:
         for labeler in self.labelers:
             labeler.latencies_ms = []
         before = sum(labeler.saves for labeler in self.labelers)
+        refused = sum(labeler.unavailable for labeler in self.labelers)
         built: list[rpb.Release] = []
         build_s: list[float] = []
         async with self.suite.channel("labeling") as labeling, \
@@ -82,6 +86,7 @@ class Workload:
         latencies = [ms for labeler in self.labelers for ms in labeler.latencies_ms]
         return Phase(sum(labeler.saves for labeler in self.labelers) - before, elapsed,
                      lab.percentile(latencies, 0.5), lab.percentile(latencies, 0.99),
+                     sum(labeler.unavailable for labeler in self.labelers) - refused,
                      built, build_s)
 
     async def problems(self, phase: Phase) -> list[str]:
