@@ -106,6 +106,7 @@ def dataset_info_from_proto(message: dataset_pb2.Dataset) -> DatasetInfo:
         sample_attributes={d.name: _definition(d)
                            for d in message.task_attributes.sample_attributes},
         caller_role=message.caller_role,
+        revision=message.revision,
     )
 
 

@@ -5,6 +5,12 @@ Saves are hot, datasets and samples change rarely: answers are cached for a few 
 NOT_FOUND is never cached, so a deleted sample or dataset is refused at most `ttl_s`
 after its deletion. Every call has a deadline; the dataset service being down is
 UNAVAILABLE to our caller, quickly.
+
+A sample read more than `ttl_s` ago is still used when the dataset service has changed
+nothing at all since (its revision, in the dataset read every `ttl_s`, is the one read
+before the sample): what the sample says is then as fresh as that dataset read. So a
+sample saved again and again costs one GetDataset per `ttl_s` for its whole dataset
+instead of one GetSample each.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import os
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import grpc
@@ -27,6 +34,8 @@ from shared.peers import translate
 DEFAULT_TTL_S = float(os.environ.get("FRAMEWISE_LABELING_CACHE_TTL_S", "2"))
 DEFAULT_DEADLINE_S = 2.0
 MAX_ENTRIES = 10_000
+# How long a sample read stays around to be confirmed by its dataset's revision.
+SAMPLE_KEEP_S = 600.0
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -73,23 +82,44 @@ class TTLCache(Generic[K, V]):
         self._entries.pop(key, None)
 
 
+@dataclass(frozen=True)
+class _DatasetRead:
+    info: DatasetInfo
+    sent: float  # time.monotonic() when the request left: the read happened after
+
+
+@dataclass(frozen=True)
+class _SampleRead:
+    info: SampleInfo
+    received: float  # time.monotonic() when the answer came: the read happened before
+    # The dataset's revision in a dataset read finished before this sample was read
+    # (0: none): while the dataset reads still say it, the sample is unchanged.
+    revision_before: int
+
+
 class DatasetClient:
     def __init__(self, channel: grpc.aio.Channel, *, ttl_s: float = DEFAULT_TTL_S,
                  deadline_s: float = DEFAULT_DEADLINE_S) -> None:
         self.stub = dataset_pb2_grpc.DatasetServiceStub(channel)
+        self.ttl_s = ttl_s
         self.deadline_s = deadline_s
-        self._datasets: TTLCache[tuple[str, str], DatasetInfo] = TTLCache(ttl_s)
-        self._samples: TTLCache[tuple[str, str], SampleInfo] = TTLCache(ttl_s)
+        self._datasets: TTLCache[tuple[str, str], _DatasetRead] = TTLCache(ttl_s)
+        self._samples: TTLCache[tuple[str, str], _SampleRead] = TTLCache(
+            SAMPLE_KEEP_S if ttl_s > 0 else 0)
         self._label_sets: TTLCache[tuple[str, str, str], bool] = TTLCache(ttl_s)
 
     async def dataset(self, dataset_id: str) -> DatasetInfo:
-        async def fetch() -> DatasetInfo:
+        return (await self._dataset(dataset_id)).info
+
+    async def _dataset(self, dataset_id: str) -> _DatasetRead:
+        async def fetch() -> _DatasetRead:
+            sent = time.monotonic()
             try:
                 message = await self.stub.GetDataset(
                     dataset_pb2.GetDatasetRequest(dataset_id=dataset_id), timeout=self.deadline_s)
             except grpc.aio.AioRpcError as exc:
                 raise translate(exc, "dataset", "dataset", dataset_id) from exc
-            return conv.dataset_info_from_proto(message)
+            return _DatasetRead(conv.dataset_info_from_proto(message), sent)
 
         # Per caller: what a dataset says (the caller's role) and whether it is visible at
         # all depend on who asks.
@@ -97,17 +127,36 @@ class DatasetClient:
 
     async def sample(self, sample_id: str) -> tuple[SampleInfo, DatasetInfo]:
         """The sample and its dataset; NOT_FOUND when either is gone."""
-        async def fetch() -> SampleInfo:
-            try:
-                message = await self.stub.GetSample(
-                    dataset_pb2.GetSampleRequest(sample_id=sample_id), timeout=self.deadline_s)
-            except grpc.aio.AioRpcError as exc:
-                raise translate(exc, "dataset", "sample", sample_id) from exc
-            dataset = await self.dataset(message.dataset_id)
-            return conv.sample_info_from_proto(message, dataset.task_type)
+        key = (sample_id, current_caller())
+        read = await self._samples.get(key, lambda: self._fetch_sample(sample_id, None))
+        dataset = await self._dataset(read.info.dataset_id)
+        if not self._fresh(read, dataset):
+            self._samples.forget(key)
+            read = await self._samples.get(key, lambda: self._fetch_sample(sample_id, dataset))
+        return read.info, dataset.info
 
-        sample = await self._samples.get((sample_id, current_caller()), fetch)
-        return sample, await self.dataset(sample.dataset_id)
+    def _fresh(self, read: _SampleRead, dataset: _DatasetRead) -> bool:
+        if time.monotonic() - read.received <= self.ttl_s:
+            return True
+        # Nothing changed between a dataset read before the sample's and one after it.
+        return (read.revision_before > 0 and dataset.info.revision == read.revision_before
+                and dataset.sent >= read.received)
+
+    async def _fetch_sample(self, sample_id: str, before: _DatasetRead | None) -> _SampleRead:
+        """Reads the sample; `before` is a dataset read that finished before this call."""
+        try:
+            message = await self.stub.GetSample(
+                dataset_pb2.GetSampleRequest(sample_id=sample_id), timeout=self.deadline_s)
+        except grpc.aio.AioRpcError as exc:
+            raise translate(exc, "dataset", "sample", sample_id) from exc
+        received = time.monotonic()
+        if before is None or before.info.id != message.dataset_id:
+            before = None
+            dataset = await self.dataset(message.dataset_id)
+        else:
+            dataset = before.info
+        return _SampleRead(conv.sample_info_from_proto(message, dataset.task_type), received,
+                           before.info.revision if before is not None else 0)
 
     async def require_label_set(self, dataset_id: str, name: str) -> None:
         async def fetch() -> bool:

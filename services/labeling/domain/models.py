@@ -69,6 +69,9 @@ class DatasetInfo:
     sample_attributes: dict[str, AttributeDefinition] = field(default_factory=dict)
     # The role on the dataset of the caller it was read for (0: none).
     caller_role: int = 0
+    # The dataset service's change marker when this was read (0: unknown); it grows with
+    # every change there, samples included.
+    revision: int = 0
 
 
 @dataclass(frozen=True)
