@@ -6,6 +6,9 @@ databases, then with 32 concurrent clients measures:
 - saves: SaveLabel without etag, each client on its own sample,
 - rmw: GetLabel + SaveLabel with the etag, retried on ABORTED, clients sharing a few
   samples; every acknowledged increment must be in the final labels (lost_updates).
+The baseline and the saves are measured in alternating windows (ROUNDS of each,
+DURATION_S in total), so that a change in the machine's other load while the
+benchmark runs weighs on both alike instead of on one of them.
 Prints figures per database and ends with one JSON line.
 
     .venv/bin/python bench/labeling.py        (or: make bench-labeling)
@@ -44,6 +47,7 @@ from tests.support.databases import postgres_database, postgres_reachable  # noq
 CONCURRENCY = 32
 DURATION_S = float(os.environ.get("BENCH_DURATION_S", "5"))
 RMW_SAMPLES = 4
+ROUNDS = 4
 
 
 def _free_port() -> int:
@@ -93,10 +97,11 @@ async def _service(name: str, env: dict[str, str], address: str) -> AsyncIterato
             await process.wait()
 
 
-async def _run_clients(call: Callable[[int], Awaitable[None]]) -> tuple[int, list[float], float]:
-    """Runs `call(client)` in a loop on CONCURRENCY clients for DURATION_S."""
+async def _run_clients(call: Callable[[int], Awaitable[None]],
+                       duration_s: float = DURATION_S) -> tuple[int, list[float], float]:
+    """Runs `call(client)` in a loop on CONCURRENCY clients for `duration_s`."""
     latencies: list[float] = []
-    deadline = time.perf_counter() + DURATION_S
+    deadline = time.perf_counter() + duration_s
 
     async def client(index: int) -> None:
         while time.perf_counter() < deadline:
@@ -198,9 +203,15 @@ async def _measure(channel: grpc.aio.Channel, own: list[str], shared: list[str])
 
     await _run_clients(empty)  # warm-up: connections, caches, the servers' code paths
     await _run_clients(save)
-    result = {"empty": _figures(*await _run_clients(empty)),
-              "saves": _figures(*await _run_clients(save)),
-              "rmw": _figures(*await _run_clients(read_modify_write))}
+    windows: dict[str, tuple[int, list[float], float]] = {"empty": (0, [], 0.0),
+                                                           "saves": (0, [], 0.0)}
+    for _ in range(ROUNDS):
+        for name, call in (("empty", empty), ("saves", save)):
+            count, latencies, elapsed = await _run_clients(call, DURATION_S / ROUNDS)
+            total = windows[name]
+            windows[name] = (total[0] + count, total[1] + latencies, total[2] + elapsed)
+    result = {name: _figures(*totals) for name, totals in windows.items()}
+    result["rmw"] = _figures(*await _run_clients(read_modify_write))
     lost = 0
     for i, sample_id in enumerate(shared):
         final = await labeling.GetLabel(pb.GetLabelRequest(sample_id=sample_id))
@@ -222,7 +233,8 @@ def _print(kind: str, result: dict[str, Any]) -> None:
 
 
 async def main() -> None:
-    print(f"{CONCURRENCY} concurrent clients, {DURATION_S:.0f} s per measurement")
+    print(f"{CONCURRENCY} concurrent clients, {DURATION_S:.0f} s per measurement "
+          f"(empty and saves alternating in {ROUNDS} rounds)")
     results = {"sqlite": await bench_database("sqlite")}
     _print("sqlite", results["sqlite"])
     if await postgres_reachable():
