@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -15,8 +16,7 @@ from services.interpolation.domain import (
     Geometry,
     InterpolationInputError,
     InterpolationOptions,
-    Keyframe,
-    Track,
+    TrackTable,
 )
 from shared import jsondoc
 from shared.errors import InvalidArgument
@@ -25,6 +25,10 @@ MAX_TRACKS = 100_000
 MAX_FRAMES = 10_000_000
 MAX_VERTICES = 10_000
 MAX_VISIBILITY = 127
+_FLAT_GEOMETRIES = [common_pb2.GEOMETRY_TYPE_BBOX, common_pb2.GEOMETRY_TYPE_KEYPOINTS]
+
+# Keyframe attributes when none are given: one shared, read-only empty mapping.
+_NONE: Mapping[str, Any] = MappingProxyType({})
 
 GEOMETRY_OF = {
     common_pb2.GEOMETRY_TYPE_BBOX: Geometry.BBOX,
@@ -55,91 +59,105 @@ def request_field(error: InterpolationInputError, source: str) -> str:
     return f"{source}.{field}"
 
 
-def _shape(geometry: Geometry, size: int, dim: int, where: str) -> tuple[int, ...]:
-    """The engine's shape for `size` flat coordinates, or INVALID_ARGUMENT on `where`."""
-    if geometry is Geometry.CUBOID:
-        if size not in (7, 11):
-            raise InvalidArgument.of(where, "a cuboid has 7 values [px, py, pz, dx, dy, dz, "
-                                            "yaw], or 11 with a quaternion [qx, qy, qz, qw]")
-        return (size,)
-    per_vertex = 2 if geometry in (Geometry.BBOX, Geometry.KEYPOINTS) else dim
-    if size == 0 or size % per_vertex:
-        raise InvalidArgument.of(where, f"{geometry.name} coordinates come in groups of "
-                                        f"{per_vertex}, got {size} values")
-    if size // per_vertex > MAX_VERTICES:
-        raise InvalidArgument.of(where, f"more than {MAX_VERTICES} vertices")
-    return (size // per_vertex, per_vertex)
+def _first_track_error(checks: Sequence[tuple[np.ndarray, str, str]], field: str) -> None:
+    """Raises for the first track failing any check (the first check failing, on it)."""
+    bad = [(int(np.argmax(mask)), k) for k, (mask, _, _) in enumerate(checks) if mask.any()]
+    if bad:
+        track, k = min(bad)
+        _, name, message = checks[k]
+        raise InvalidArgument.of(f"{field}[{track}].{name}", message)
 
 
-def _visibility(message: pb.Keyframe, geometry: Geometry, count: int,
-                where: str) -> np.ndarray | None:
-    if geometry is not Geometry.KEYPOINTS:
-        if len(message.visibility):
-            raise InvalidArgument.of(f"{where}.visibility", "only keypoints have visibility")
-        return None
-    visibility = np.array(message.visibility, dtype=np.int32)
-    if visibility.shape[0] != count:
-        raise InvalidArgument.of(f"{where}.visibility", f"one flag per keypoint: {count} expected")
-    if visibility.size and (visibility.min() < 0 or visibility.max() > MAX_VISIBILITY):
-        raise InvalidArgument.of(f"{where}.visibility", f"flags in [0, {MAX_VISIBILITY}]")
-    return visibility
+def _track_columns(tracks: Sequence[pb.Track], field: str) -> tuple[np.ndarray, ...]:
+    """(track_id, category_id, geometry code, dimensions) per track, checked."""
+    n = len(tracks)
+    track_id = np.fromiter((t.track_id for t in tracks), np.int64, n)
+    category_id = np.fromiter((t.category_id for t in tracks), np.int64, n)
+    code = np.fromiter((t.geometry_type for t in tracks), np.int64, n)
+    dims = np.fromiter((t.dimensions for t in tracks), np.int64, n)
+    dims[dims == 0] = 2
+    flat = np.isin(code, _FLAT_GEOMETRIES)
+    _first_track_error([
+        (~np.isin(code, list(GEOMETRY_OF)), "geometry_type", "required: a geometry type"),
+        (track_id < 0, "track_id", "must be >= 0"),
+        (category_id < 0, "category_id", "must be >= 0"),
+        (~np.isin(dims, (2, 3)) | ((dims == 3) & flat), "dimensions",
+         "2 or 3 (3 only for points, polygons and polylines)"),
+    ], field)
+    dims[flat] = 2
+    return track_id, category_id, code, dims
 
 
-def _attributes(text: str, where: str) -> dict[str, Any]:
-    return jsondoc.parse_object(text, f"{where}.attributes_json")
+def _keyframe_error(mask: np.ndarray, counts: np.ndarray, name: str, message: str,
+                    field: str) -> None:
+    bad = np.flatnonzero(mask)
+    if bad.size:
+        m = int(bad[0])
+        track = int(np.searchsorted(np.cumsum(counts), m, side="right"))
+        j = m - int(counts[:track].sum())
+        raise InvalidArgument.of(f"{field}[{track}].keyframes[{j}].{name}", message)
 
 
-def _keyframes(messages: Sequence[pb.Keyframe], geometry: Geometry, dim: int,
-               where: str) -> tuple[Keyframe, ...]:
-    """A track's keyframes; the coordinates of all of them are read in one pass (a
-    repeated field read value by value costs microseconds per keyframe)."""
-    removed = [k.removed for k in messages]
-    sizes = [0 if gone else len(k.coordinates) for k, gone in zip(messages, removed, strict=True)]
-    flat = np.fromiter(itertools.chain.from_iterable(
-        k.coordinates for k, gone in zip(messages, removed, strict=True) if not gone),
-        dtype=np.float64, count=sum(sizes))
-    keyframes = []
-    start = 0
-    keypoints = geometry is Geometry.KEYPOINTS
-    for j, (message, gone, size) in enumerate(zip(messages, removed, sizes, strict=True)):
-        text = message.attributes_json
-        attributes = _attributes(text, f"{where}[{j}]") if text else {}
-        if gone:
-            keyframes.append(Keyframe(frame=message.frame, removed=True, attributes=attributes))
-            continue
-        shape = _shape(geometry, size, dim, f"{where}[{j}].coordinates")
-        visibility = (_visibility(message, geometry, shape[0], f"{where}[{j}]")
-                      if keypoints or len(message.visibility) else None)
-        keyframes.append(Keyframe(frame=message.frame, coords=flat[start:start + size]
-                                  .reshape(shape), attributes=attributes, visibility=visibility))
-        start += size
-    return tuple(keyframes)
+def _flat(parts: Iterable[Iterable[float]], dtype: type, count: int) -> np.ndarray:
+    return np.fromiter(itertools.chain.from_iterable(parts), dtype=dtype, count=count)
 
 
-def tracks_from_proto(tracks: Sequence[pb.Track], field: str) -> list[Track]:
+def table_from_proto(tracks: Sequence[pb.Track], field: str) -> TrackTable:
+    """The request's tracks as the engine's table: a field read per keyframe at most, no
+    object per keyframe; the value rules are the engine's (InterpolationPlan)."""
     if len(tracks) > MAX_TRACKS:
         raise InvalidArgument.of(field, f"more than {MAX_TRACKS} tracks")
-    converted = []
-    for i, message in enumerate(tracks):
-        where = f"{field}[{i}]"
-        geometry = GEOMETRY_OF.get(message.geometry_type)
-        if geometry is None:
-            raise InvalidArgument.of(f"{where}.geometry_type", "required: a geometry type")
-        if message.track_id < 0:
-            raise InvalidArgument.of(f"{where}.track_id", "must be >= 0")
-        if message.category_id < 0:
-            raise InvalidArgument.of(f"{where}.category_id", "must be >= 0")
-        dim = message.dimensions or 2
-        if dim not in (2, 3) or (dim == 3 and geometry in (Geometry.BBOX, Geometry.KEYPOINTS)):
-            raise InvalidArgument.of(f"{where}.dimensions", "2 or 3 (3 only for points, "
-                                                            "polygons and polylines)")
-        converted.append(Track(
-            track_id=message.track_id, category_id=message.category_id, geometry=geometry,
-            keyframes=_keyframes(message.keyframes, geometry, dim, f"{where}.keyframes"),
-            track_attributes=jsondoc.parse_object(message.track_attributes_json,
-                                                  f"{where}.track_attributes_json"),
-        ))
-    return converted
+    track_id, category_id, code, dims = _track_columns(tracks, field)
+    track_attributes = tuple(
+        jsondoc.parse_object(t.track_attributes_json, f"{field}[{i}].track_attributes_json")
+        for i, t in enumerate(tracks))
+    per_track = [t.keyframes for t in tracks]
+    counts = np.fromiter((len(k) for k in per_track), np.int64, len(per_track))
+    keyframes = [k for ks in per_track for k in ks]
+    m = len(keyframes)
+    removed = np.fromiter((k.removed for k in keyframes), bool, m)
+    # A remove-keyframe's coordinates and flags are ignored: counted as none.
+    value_counts = np.fromiter((len(k.coordinates) for k in keyframes), np.int64, m)
+    values = _flat((k.coordinates for k in keyframes), np.float64, int(value_counts.sum()))
+    flag_counts = np.fromiter((len(k.visibility) for k in keyframes), np.int64, m)
+    flags = _flat((k.visibility for k in keyframes), np.int64, int(flag_counts.sum()))
+    if removed.any():
+        values = values[np.repeat(~removed, value_counts)]
+        flags = flags[np.repeat(~removed, flag_counts)]
+        value_counts[removed] = 0
+        flag_counts[removed] = 0
+    cuboid = np.repeat(code == common_pb2.GEOMETRY_TYPE_CUBOID, counts)
+    big = ~cuboid & (value_counts // np.repeat(dims, counts) > MAX_VERTICES)
+    _keyframe_error(big, counts, "coordinates", f"more than {MAX_VERTICES} vertices", field)
+    if flags.size and (flags.min() < 0 or flags.max() > MAX_VISIBILITY):
+        owner = np.repeat(np.arange(m), flag_counts)
+        bad = np.zeros(m, dtype=bool)
+        bad[owner[(flags < 0) | (flags > MAX_VISIBILITY)]] = True
+        _keyframe_error(bad, counts, "visibility", f"flags in [0, {MAX_VISIBILITY}]", field)
+    texts = [k.attributes_json for k in keyframes]
+    attributes = tuple(_attributes(text, counts, n, field) if text else _NONE
+                       for n, text in enumerate(texts))
+    return TrackTable(
+        track_id=track_id,
+        category_id=category_id,
+        geometry=tuple(GEOMETRY_OF[c] for c in code.tolist()),
+        dimensions=dims,
+        track_attributes=track_attributes,
+        keyframe_counts=counts,
+        frame=np.fromiter((k.frame for k in keyframes), np.int64, m),
+        removed=removed,
+        attributes=attributes,
+        value_counts=value_counts,
+        values=values,
+        visibility_counts=flag_counts,
+        visibility=flags.astype(np.int32),
+    )
+
+
+def _attributes(text: str, counts: np.ndarray, m: int, field: str) -> dict[str, Any]:
+    track = int(np.searchsorted(np.cumsum(counts), m, side="right"))
+    where = f"{field}[{track}].keyframes[{m - int(counts[:track].sum())}].attributes_json"
+    return jsondoc.parse_object(text, where)
 
 
 def options_from_proto(message: pb.InterpolationOptions) -> InterpolationOptions:

@@ -10,11 +10,12 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 
 import grpc
+import numpy as np
 
 from framewise.interpolation.v1 import interpolation_pb2 as pb
 from services.interpolation import wire
 from services.interpolation.converters import request_field
-from services.interpolation.domain import InterpolationInputError, InterpolationPlan, Track
+from services.interpolation.domain import InterpolationInputError, InterpolationPlan, TrackTable
 from services.interpolation.sources import Source, StoredLabels, inline_source
 from shared.errors import FailedPrecondition, InvalidArgument
 from shared.identity import IDENTITY_METADATA_KEY
@@ -66,15 +67,15 @@ def group_frames(bodies: list[bytes], per_message: int) -> Iterator[list[bytes]]
         yield group
 
 
-def _filter(tracks: list[Track], wanted: Sequence[int]) -> list[Track]:
+def _filter(tracks: TrackTable, wanted: Sequence[int]) -> TrackTable:
     if not wanted:
         return tracks
-    present = {t.track_id for t in tracks}
-    for i, track_id in enumerate(wanted):
-        if track_id not in present:
-            raise InvalidArgument.of(f"track_ids[{i}]", f"no track {track_id} in the sequence")
-    keep = set(wanted)
-    return [t for t in tracks if t.track_id in keep]
+    ids = np.array(wanted, dtype=np.int64)
+    missing = np.flatnonzero(~np.isin(ids, tracks.track_id))
+    if missing.size:
+        i = int(missing[0])
+        raise InvalidArgument.of(f"track_ids[{i}]", f"no track {ids[i]} in the sequence")
+    return tracks.select(np.isin(tracks.track_id, ids))
 
 
 class InterpolationServicer:
@@ -93,7 +94,7 @@ class InterpolationServicer:
         raise InvalidArgument.of("source", "one of inline or stored_label is required")
 
     @staticmethod
-    def _plan(source: Source, track_ids: Sequence[int]) -> tuple[list[Track], InterpolationPlan]:
+    def _plan(source: Source, track_ids: Sequence[int]) -> InterpolationPlan:
         tracks = _filter(source.tracks, track_ids)
         try:
             plan = InterpolationPlan(tracks, source.frame_count, timestamps=source.timestamps,
@@ -102,27 +103,26 @@ class InterpolationServicer:
             if source.field == "inline":
                 raise InvalidArgument.of(request_field(exc, "inline"), exc.message) from exc
             raise FailedPrecondition(f"the stored label cannot be interpolated: {exc}") from exc
-        return tracks, plan
+        return plan
 
     @staticmethod
-    def _encoder(source: Source, tracks: list[Track],
-                 plan: InterpolationPlan) -> wire.FrameEncoder:
-        return wire.FrameEncoder(plan.track_ids, plan.category_ids, [t.geometry for t in tracks],
+    def _encoder(source: Source, plan: InterpolationPlan) -> wire.FrameEncoder:
+        return wire.FrameEncoder(plan.track_ids, plan.category_ids, plan.geometries,
                                  plan.attributes, plan.track_attributes, source.frame_timestamps)
 
     async def StreamFrameStates(self, request: pb.StreamFrameStatesRequest,
                                 context: Context) -> AsyncIterator[bytes]:
         source = await self._source(request, context)
         # Validation and per-piece precompute take a while for big requests: off the loop.
-        tracks, plan = await asyncio.to_thread(self._plan, source, request.track_ids)
+        plan = await asyncio.to_thread(self._plan, source, request.track_ids)
         per_message = check_frames_per_message(request.frames_per_message)
         stop = request.end_frame or plan.frame_count
         try:
             blocks = plan.iter_blocks(request.start_frame, stop,
-                                      engine_block_frames(len(tracks), per_message))
+                                      engine_block_frames(len(plan.track_ids), per_message))
         except InterpolationInputError as exc:
             raise InvalidArgument.of(request_field(exc, source.field), exc.message) from exc
-        encoder = self._encoder(source, tracks, plan)
+        encoder = self._encoder(source, plan)
 
         def next_bodies() -> list[bytes] | None:
             block = next(blocks, None)
@@ -140,11 +140,11 @@ class InterpolationServicer:
 
     async def GetFrameState(self, request: pb.GetFrameStateRequest, context: Context) -> bytes:
         source = await self._source(request, context)
-        tracks, plan = self._plan(source, request.track_ids)
+        plan = self._plan(source, request.track_ids)
         if not 0 <= request.frame < plan.frame_count:
             raise InvalidArgument.of("frame", f"must be in [0, {plan.frame_count})")
         block = plan.block(request.frame, request.frame + 1)
-        body = self._encoder(source, tracks, plan).frame_bodies(block)[0]
+        body = self._encoder(source, plan).frame_bodies(block)[0]
         return wire.get_frame_response(body, plan.frame_count)
 
 

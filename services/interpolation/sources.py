@@ -14,8 +14,13 @@ from framewise.dataset.v1 import dataset_pb2, dataset_pb2_grpc
 from framewise.interpolation.v1 import interpolation_pb2 as pb
 from framewise.labeling.v1 import labeling_pb2, labeling_pb2_grpc
 from services.interpolation import converters as conv
-from services.interpolation.domain import InterpolationInputError, InterpolationOptions, Track
+from services.interpolation.domain import (
+    InterpolationInputError,
+    InterpolationOptions,
+    TrackTable,
+)
 from services.interpolation.domain.sequence_labels import sensor_label, tracks_from_label
+from services.interpolation.domain.validation import table_from_tracks
 from shared import jsondoc
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 from shared.peers import DEFAULT_DEADLINE_S, translate
@@ -32,7 +37,7 @@ Metadata = Sequence[tuple[str, str]]
 class Source:
     """Everything the engine needs, and the request field it came from (for errors)."""
 
-    tracks: list[Track]
+    tracks: TrackTable
     frame_count: int
     timestamps: np.ndarray | None  # for the engine (when interpolating by time)
     frame_timestamps: np.ndarray | None  # for the output frames, when known
@@ -42,7 +47,7 @@ class Source:
 
 def inline_source(message: pb.InlineTracks) -> Source:
     frame_count = conv.check_frame_count(message.frame_count, "inline.frame_count")
-    tracks = conv.tracks_from_proto(message.tracks, "inline.tracks")
+    tracks = conv.table_from_proto(message.tracks, "inline.tracks")
     timestamps = np.array(message.timestamps, dtype=np.float64) if message.timestamps else None
     options = conv.options_from_proto(message.options)
     if options.by_timestamp and timestamps is None:
@@ -98,7 +103,7 @@ class StoredLabels:
         if dataset.task_type == common_pb2.TASK_TYPE_MULTISENSOR_SEQUENCE:
             document = sensor_label(document, sensor) or {"frames": []}
         try:
-            tracks = tracks_from_label(document, _track_level_names(dataset))
+            tracks = table_from_tracks(tracks_from_label(document, _track_level_names(dataset)))
         except InterpolationInputError as exc:
             raise FailedPrecondition(f"the stored label is not interpolable: {exc}") from exc
         stamps = [f.timestamp if f.HasField("timestamp") else None for f in frames.frames]

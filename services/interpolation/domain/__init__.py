@@ -3,6 +3,7 @@
 from .blocks import FrameBlock, GeometryColumns, TrackState
 from .engine import DEFAULT_BLOCK_FRAMES, InterpolationPlan, frame_state, iter_frame_blocks
 from .errors import InterpolationInputError
+from .table import TrackTable
 from .tracks import Geometry, InterpolationOptions, Keyframe, Track
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "Keyframe",
     "Track",
     "TrackState",
+    "TrackTable",
     "frame_state",
     "iter_frame_blocks",
 ]

@@ -15,12 +15,10 @@ QUAT = slice(7, 11)
 class CuboidKernel:
     """States (N, W): [px, py, pz, dx, dy, dz, yaw] (+ [qx, qy, qz, qw] when W == 11)."""
 
-    def __init__(self, table: PieceTable, keyframes: list[np.ndarray]) -> None:
-        """keyframes: state keyframes in row order, each (7,) or (11,) float64."""
-        width = 11 if any(k.shape[0] == 11 for k in keyframes) else 7
-        stack = np.full((len(keyframes), width), np.nan)
-        for r, k in enumerate(keyframes):
-            stack[r, : k.shape[0]] = k
+    def __init__(self, table: PieceTable, stack: np.ndarray) -> None:
+        """stack: (R, W) float64 state keyframes in row order, W = 7, or 11 when any has a
+        quaternion (NaN in columns 7:11 of those without)."""
+        width = stack.shape[1]
         base, delta = piece_bases(table, stack)
         interp = table.kind == Kind.INTERP
         # Yaw: the shorter arc; the other columns of `delta` are already kf1 - kf0.

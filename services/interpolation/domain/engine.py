@@ -17,8 +17,15 @@ from .linear import LinearKernel
 from .pieces import PieceTable, build_pieces
 from .ragged import RaggedKernel
 from .shapes import pair_shapes
+from .table import TrackTable
 from .tracks import Geometry, InterpolationOptions, Track
-from .validation import CheckedTrack, check_frame_count, check_timestamps, check_tracks
+from .validation import (
+    CheckedFamily,
+    check_frame_count,
+    check_table,
+    check_timestamps,
+    table_from_tracks,
+)
 
 DEFAULT_BLOCK_FRAMES = 256
 
@@ -52,47 +59,18 @@ class _Scratch:
         self.flat_elapsed = np.empty(frames * n_tracks)
 
 
-def _state_rows(tracks: Sequence[CheckedTrack], name: str) -> list[Any]:
-    """A per-keyframe field of the state keyframes, in the family's row order."""
-    return [
-        v for t in tracks for v, gone in zip(getattr(t, name), t.removed, strict=True) if not gone
-    ]
-
-
-def _check_family_dimension(geometry: Geometry, tracks: Sequence[CheckedTrack]) -> None:
-    """One coordinate dimension per family, so its states fit one array."""
-    dim = None
-    for t in tracks:
-        for coords, source in zip(t.coords, t.source, strict=True):
-            if coords is None:
-                continue
-            if dim is None:
-                dim = coords.shape[1]
-            elif coords.shape[1] != dim:
-                raise InterpolationInputError(
-                    f"tracks[{t.index}].keyframes[{int(source)}].coords",
-                    f"dimension {coords.shape[1]} differs from other {geometry.name} tracks' {dim}",
-                )
-            break
-
-
-def _kernel(geometry: Geometry, table: PieceTable, tracks: Sequence[CheckedTrack]) -> Kernel:
-    coords = _state_rows(tracks, "coords")
+def _kernel(family: CheckedFamily, table: PieceTable) -> Kernel:
+    geometry = family.geometry
     if geometry is Geometry.CUBOID:
-        return CuboidKernel(table, coords)
-    _check_family_dimension(geometry, tracks)
+        has_rotation = (family.table.value_counts[family.rows] == 11).any()
+        return CuboidKernel(table, family.state_values(11 if has_rotation else 7))
     if geometry in (Geometry.BBOX, Geometry.POINT):
-        dim = coords[0].shape[1] if coords else 2
-        stack = (
-            np.stack(coords)
-            if coords
-            else np.zeros((0, 1 if geometry is Geometry.POINT else 2, dim))
-        )
-        return LinearKernel(table, stack)
+        shape = (2, 2) if geometry is Geometry.BBOX else (1, family.dimension)
+        return LinearKernel(table, family.state_values(shape[0] * shape[1]).reshape(-1, *shape))
     if geometry is Geometry.KEYPOINTS:
-        return RaggedKernel(table, coords, _state_rows(tracks, "visibility"), None)
+        return RaggedKernel(table, family.state_arrays(), family.state_visibility(), None)
     closed = geometry is Geometry.POLYGON
-    return RaggedKernel(table, coords, None, partial(pair_shapes, closed=closed))
+    return RaggedKernel(table, family.state_arrays(), None, partial(pair_shapes, closed=closed))
 
 
 class InterpolationPlan:
@@ -100,47 +78,44 @@ class InterpolationPlan:
 
     def __init__(
         self,
-        tracks: Sequence[Track],
+        tracks: Sequence[Track] | TrackTable,
         frame_count: int,
         *,
         timestamps: np.ndarray | None = None,
         options: InterpolationOptions = InterpolationOptions(),  # noqa: B008 (frozen)
     ) -> None:
+        """tracks: `Track` objects, or a `TrackTable` (the fast input: no Python step per
+        keyframe)."""
         self.frame_count = check_frame_count(frame_count)
-        checked = check_tracks(tracks, self.frame_count)
+        table = tracks if isinstance(tracks, TrackTable) else table_from_tracks(tracks)
+        families = check_table(table, self.frame_count)
         ts = check_timestamps(timestamps, self.frame_count)
         self._times = ts if options.by_timestamp else None
-        self.track_ids = np.array([c.track.track_id for c in checked], dtype=np.int64)
-        self.category_ids = np.array([c.track.category_id for c in checked], dtype=np.int64)
-        self.track_attributes: tuple[Mapping[str, Any], ...] = tuple(
-            c.track.track_attributes for c in checked
-        )
+        self.track_ids = table.track_id
+        self.category_ids = table.category_id
+        self.geometries = table.geometry
+        self.track_attributes: tuple[Mapping[str, Any], ...] = table.track_attributes
         attributes: list[Mapping[str, Any]] = []
         self._families: list[_Family] = []
-        for geometry in Geometry:
-            members = [c for c in checked if c.track.geometry is geometry]
-            if not members:
-                continue
-            table = build_pieces(
-                members,
+        for family in families:
+            pieces = build_pieces(
+                family,
                 self.frame_count,
                 self._time_at,
-                extrapolate=options.extrapolate_cuboid_position and geometry is Geometry.CUBOID,
+                extrapolate=options.extrapolate_cuboid_position
+                and family.geometry is Geometry.CUBOID,
             )
-            kernel = _kernel(geometry, table, members)
             self._families.append(
                 _Family(
-                    geometry=geometry,
-                    table=table,
-                    kernel=kernel,
-                    track_index=np.array([c.index for c in members], dtype=np.int64),
-                    attribute_index=np.where(table.kf0 >= 0, table.kf0 + len(attributes), -1),
-                    piece_track_index=np.array([c.index for c in members], dtype=np.int64)[
-                        table.col
-                    ],
+                    geometry=family.geometry,
+                    table=pieces,
+                    kernel=_kernel(family, pieces),
+                    track_index=family.track_index,
+                    attribute_index=np.where(pieces.kf0 >= 0, pieces.kf0 + len(attributes), -1),
+                    piece_track_index=family.track_index[pieces.col],
                 )
             )
-            attributes.extend(_state_rows(members, "attributes"))
+            attributes.extend(family.state_attributes())
         self.attributes: tuple[Mapping[str, Any], ...] = tuple(attributes)
 
     def _time_at(self, frames: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validation import CheckedTrack
+from .validation import CheckedFamily
 
 
 class Kind(enum.IntEnum):
@@ -83,21 +83,20 @@ def _concat(parts: Sequence[np.ndarray], dtype: type) -> np.ndarray:
 
 
 def build_pieces(
-    tracks: Sequence[CheckedTrack],
+    family: CheckedFamily,
     frame_count: int,
     time_at: Callable[[np.ndarray], np.ndarray],
     extrapolate: bool,
 ) -> PieceTable:
-    """Pieces for `tracks` (one family, input order); state keyframes are numbered in
-    (track, frame) order, which is the row order of the family's keyframe arrays.
+    """Pieces for the tracks of `family`; state keyframes are numbered in (track, frame)
+    order, which is the row order of the family's keyframe arrays.
 
     time_at: maps (n,) int64 frames to (n,) float64 times (the frames, or their timestamps).
     """
-    n_tracks = len(tracks)
-    counts = np.array([len(t.frames) for t in tracks], dtype=np.int64)
+    n_tracks = family.track_index.shape[0]
+    counts = family.keyframe_counts
     col = np.repeat(np.arange(n_tracks, dtype=np.int64), counts)
-    frame = _concat([t.frames for t in tracks], np.int64)
-    removed = _concat([t.removed for t in tracks], bool)
+    frame, removed = family.frame, family.removed
     m = frame.shape[0]
     state = ~removed
     srow = np.where(state, np.cumsum(state) - 1, -1)

@@ -8,14 +8,9 @@ import numpy as np
 
 from .linear import CHUNK, blend_into
 from .pieces import Kind, PieceTable
+from .table import ragged_index
 
 Pairing = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-
-def ragged_index(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """(sum counts,) int64: concatenated ranges starts[n] .. starts[n] + counts[n]."""
-    ends = np.cumsum(counts)
-    return np.repeat(starts - (ends - counts), counts) + np.arange(ends[-1] if ends.size else 0)
 
 
 class RaggedKernel:
