@@ -241,44 +241,74 @@ class FrameEncoder:
             return np.zeros(0, dtype=np.uint8), np.zeros(1, dtype=np.int64)
         self._ensure_attributes(col)
         coords, coord_len = _coordinate_bytes(col)
-        templates = col.attribute_index * 2 + col.is_keyframe
         if self._fixed_size(col):
-            rec, mask, lengths = self._fixed_records(col, templates, coords)
-        else:
-            rec, mask, lengths = self._ragged_records(col, coords, coord_len)
+            return self._fixed_states(col, coords)
+        rec, mask, lengths = self._ragged_records(col, coords, coord_len)
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         return rec[mask], offsets
 
-    def _fixed_records(self, col: GeometryColumns, templates: np.ndarray,
-                       coords: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Whole records per template, with a hole for the coordinates at a fixed column:
-        a block costs one row gather and one slice copy."""
+    def _fixed_heads(self, col: GeometryColumns, templates: np.ndarray, width: int) -> ByteTable:
+        """Per template, every byte of its records before the coordinates: the object's
+        tag and length, fields 1-4 and 7, then the coordinates' tag and length (fields
+        may come in any order; the coordinates last let the head be one byte run)."""
         table = self._templates.setdefault(col.geometry, ByteTable())
-        hole, width = 2 * _HEADER, coords.shape[1]
         new = table.missing(templates)
-        if new.size:
-            track_of = np.zeros(int(templates.max()) + 1, dtype=np.int64)
-            track_of[templates] = col.track_index
-            prefix_ids = track_of[new] * 2 + new % 2
-            attribute_ids = new // 2
-            body = (1 + int(_varint_len(np.array([width]))[0]) + width
-                    + self._prefix.length[prefix_ids]
-                    + self._attribute_fields.length[attribute_ids])
-            prefix_at = hole + width
-            attributes_at = prefix_at + self._prefix.rows.shape[1]
-            rows = np.zeros((new.shape[0], attributes_at + self._attribute_fields.rows.shape[1]),
-                            dtype=np.uint8)
-            mask = np.zeros(rows.shape, dtype=bool)
-            _put_header(rows, mask, 0, _OBJECTS, body)
-            _put_header(rows, mask, _HEADER, _COORDINATES, np.full(new.shape[0], width))
-            mask[:, hole:prefix_at] = True
-            self._prefix.copy_into(rows, mask, prefix_at, prefix_ids)
-            self._attribute_fields.copy_into(rows, mask, attributes_at, attribute_ids)
-            table.put_rows(new, rows, mask)
-        rec, mask = table.gather(templates)
-        rec[:, hole:hole + width] = coords
-        return rec, mask, table.length[templates]
+        if not new.size:
+            return table
+        track_of = np.zeros(int(templates.max()) + 1, dtype=np.int64)
+        track_of[templates] = col.track_index
+        prefix_ids = track_of[new] * 2 + new % 2
+        attribute_ids = new // 2
+        coords_head = bytes([_COORDINATES]) + varint(width)
+        body = (len(coords_head) + width + self._prefix.length[prefix_ids]
+                + self._attribute_fields.length[attribute_ids])
+        prefix_at = _HEADER
+        attributes_at = prefix_at + self._prefix.rows.shape[1]
+        tail_at = attributes_at + self._attribute_fields.rows.shape[1]
+        rows = np.zeros((new.shape[0], tail_at + len(coords_head)), dtype=np.uint8)
+        mask = np.zeros(rows.shape, dtype=bool)
+        _put_header(rows, mask, 0, _OBJECTS, body)
+        self._prefix.copy_into(rows, mask, prefix_at, prefix_ids)
+        self._attribute_fields.copy_into(rows, mask, attributes_at, attribute_ids)
+        rows[:, tail_at:], mask[:, tail_at:] = np.frombuffer(coords_head, dtype=np.uint8), True
+        # Left-aligned: each head's bytes in one run from column 0.
+        packed = np.zeros(rows.shape, dtype=np.uint8)
+        packed[np.nonzero(mask)[0], (np.cumsum(mask, axis=1) - 1)[mask]] = rows[mask]
+        table.put_rows(new, packed, np.arange(rows.shape[1]) < mask.sum(axis=1)[:, None])
+        return table
+
+    def _fixed_states(self, col: GeometryColumns,
+                      coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Records of one size per template: the head bytes, then the coordinates.
+
+        Written straight to their offsets through a window of `width`-byte rows starting
+        at every byte of the output: heads go in `width`-byte pieces, whose padding lands
+        in the record's own coordinates, which are written last. No per-byte mask.
+        """
+        n, width = coords.shape
+        templates = col.attribute_index * 2 + col.is_keyframe
+        table = self._fixed_heads(col, templates, width)
+        head = table.length[templates]
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(head + width, out=offsets[1:])
+        out = np.empty(int(offsets[-1]), dtype=np.uint8)
+        # One element per `width` bytes starting at each output byte: a row is one copy.
+        piece = np.dtype((np.void, width))
+        window = np.ndarray(shape=(out.shape[0] - width + 1,), dtype=piece, buffer=out,
+                            strides=(1,))
+        rows = table.rows
+        pieces = -(-rows.shape[1] // width)
+        if rows.shape[1] < pieces * width:
+            rows = np.pad(rows, ((0, 0), (0, pieces * width - rows.shape[1])))
+        starts = offsets[:-1]
+        for k in range(pieces):
+            at = k * width
+            sel = np.flatnonzero(head > at) if k else slice(None)
+            part = np.ascontiguousarray(rows[:, at:at + width]).view(piece).reshape(-1)
+            window[starts[sel] + at] = part[templates[sel]]
+        window[starts + head] = np.ascontiguousarray(coords).view(piece).reshape(-1)
+        return out, offsets
 
     def _ragged_records(self, col: GeometryColumns, coords: np.ndarray,
                         coord_len: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
