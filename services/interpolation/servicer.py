@@ -7,7 +7,7 @@ methods are registered with no response serializer.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import grpc
 import numpy as np
@@ -46,25 +46,6 @@ def engine_block_frames(track_count: int, per_message: int) -> int:
     if per_message:
         frames = max(per_message, frames - frames % per_message)
     return frames
-
-
-def group_frames(bodies: list[bytes], per_message: int) -> Iterator[list[bytes]]:
-    """Consecutive frames per message: `per_message` of them, or about
-    TARGET_MESSAGE_BYTES when the client lets the server choose."""
-    if per_message:
-        for start in range(0, len(bodies), per_message):
-            yield bodies[start:start + per_message]
-        return
-    group: list[bytes] = []
-    size = 0
-    for body in bodies:
-        if group and size + len(body) > TARGET_MESSAGE_BYTES:
-            yield group
-            group, size = [], 0
-        group.append(body)
-        size += len(body)
-    if group:
-        yield group
 
 
 def _filter(tracks: TrackTable, wanted: Sequence[int]) -> TrackTable:
@@ -124,19 +105,21 @@ class InterpolationServicer:
             raise InvalidArgument.of(request_field(exc, source.field), exc.message) from exc
         encoder = self._encoder(source, plan)
 
-        def next_bodies() -> list[bytes] | None:
+        def next_messages() -> list[bytes] | None:
             block = next(blocks, None)
-            return None if block is None else encoder.frame_bodies(block)
+            if block is None:
+                return None
+            return encoder.messages(block, plan.frame_count, per_message, TARGET_MESSAGE_BYTES)
 
         # The next block is computed on a worker thread while this one's messages are
         # written (numpy releases the GIL): at most two blocks are in memory whatever the
         # sequence's length, and a cancelled call stops at the next write.
         loop = asyncio.get_running_loop()
-        pending = loop.run_in_executor(None, next_bodies)
-        while (bodies := await pending) is not None:
-            pending = loop.run_in_executor(None, next_bodies)
-            for group in group_frames(bodies, per_message):
-                yield wire.stream_response(group, plan.frame_count)
+        pending = loop.run_in_executor(None, next_messages)
+        while (messages := await pending) is not None:
+            pending = loop.run_in_executor(None, next_messages)
+            for message in messages:
+                yield message
 
     async def GetFrameState(self, request: pb.GetFrameStateRequest, context: Context) -> bytes:
         source = await self._source(request, context)
@@ -144,8 +127,7 @@ class InterpolationServicer:
         if not 0 <= request.frame < plan.frame_count:
             raise InvalidArgument.of("frame", f"must be in [0, {plan.frame_count})")
         block = plan.block(request.frame, request.frame + 1)
-        body = self._encoder(source, plan).frame_bodies(block)[0]
-        return wire.get_frame_response(body, plan.frame_count)
+        return self._encoder(source, plan).messages(block, plan.frame_count, per_message=1)[0]
 
 
 def add_to_server(servicer: InterpolationServicer, server: grpc.aio.Server,

@@ -2,22 +2,25 @@
 
 Building one protobuf object per state in Python costs microseconds (NOTES.md), more
 than computing it. So the states of a block are written straight into the wire format
-of `framewise.interpolation.v1` messages: each state is a row of a byte matrix made of
-fixed-width slots (a varint, an entry of a byte table, the coordinates), a mask keeps
-the bytes actually used, and compaction in C order yields the encoded `ObjectState`s
-back to back.
+of `framewise.interpolation.v1` messages, in one buffer per block: frame headers, then
+the objects, then each message's frame count. Fixed-size objects (bbox, point, cuboid)
+are a head run per template plus the coordinates, written to their offsets row by row;
+variable-size ones (polygon, polyline, keypoints) are rows of a byte matrix of
+fixed-width slots (a varint, an entry of a byte table, the coordinates) with a mask of
+the bytes used, compacted in C order.
 
 Any client generated from the protos reads them: they are the protobuf encoding of the
-same messages, defaults omitted, with one liberty the format allows: the coordinates
-field comes first in each object, so it sits at the same column in every row. The tests
-check that the standard parser reads exactly the messages the obvious encoder builds.
+same messages, defaults omitted, with one liberty the format allows: fields are not in
+field-number order (the coordinates come last in fixed-size objects, first in the
+others). The tests check that the standard parser reads exactly the messages the
+obvious encoder builds.
 """
 
 from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,6 +35,10 @@ GEOMETRY_TYPE = {  # framewise.common.v1.GeometryType numbers
     Geometry.KEYPOINTS: 5,
     Geometry.CUBOID: 6,
 }
+
+# Puts a family's records at given byte offsets of a buffer: (buffer, offsets (N,), frame
+# bounds (F + 1,) into the states).
+_Writer = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
 
 # Field keys: (field number << 3) | wire type.
 _OBJECTS = 0x1A  # FrameState.objects = 3, length-delimited
@@ -205,6 +212,7 @@ class FrameEncoder:
         self._attribute_fields = ByteTable()
         self._templates: dict[Geometry, ByteTable] = {}
         self._timestamps = timestamps
+        self._buffer = np.zeros(0, dtype=np.uint8)
 
     def _ensure_attributes(self, col: GeometryColumns) -> None:
         """Encodes the attributes field of each keyframe the first time a state uses it."""
@@ -230,23 +238,26 @@ class FrameEncoder:
         return not (col.geometry is Geometry.CUBOID and col.coords.shape[1] == 11
                     and np.isnan(col.coords[:, 7]).any())
 
-    def encode_states(self, col: GeometryColumns) -> tuple[np.ndarray, np.ndarray]:
-        """The states of one family as `FrameState.objects` fields, back to back.
-
-        Returns (bytes (B,) uint8, offsets (N + 1,) int64): state n is
-        bytes[offsets[n]:offsets[n + 1]], tag and length included.
-        """
-        n = len(col)
-        if n == 0:
-            return np.zeros(0, dtype=np.uint8), np.zeros(1, dtype=np.int64)
+    def _records(self, col: GeometryColumns) -> tuple[np.ndarray, _Writer]:
+        """The states of one family as `FrameState.objects` fields: (N,) byte lengths, tag
+        and length included, and a writer that puts them at given offsets of a buffer."""
         self._ensure_attributes(col)
         coords, coord_len = _coordinate_bytes(col)
         if self._fixed_size(col):
-            return self._fixed_states(col, coords)
+            return self._fixed_records(col, coords)
         rec, mask, lengths = self._ragged_records(col, coords, coord_len)
-        offsets = np.zeros(n + 1, dtype=np.int64)
+        data = rec[mask]
+        offsets = np.zeros(len(col) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        return rec[mask], offsets
+
+        def write(buffer: np.ndarray, dest: np.ndarray, bounds: np.ndarray) -> None:
+            # The states of one frame are one run in both: a copy per frame.
+            for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+                if b > a:
+                    at, lo, hi = int(dest[a]), int(offsets[a]), int(offsets[b])
+                    buffer[at:at + hi - lo] = data[lo:hi]
+
+        return lengths, write
 
     def _fixed_heads(self, col: GeometryColumns, templates: np.ndarray, width: int) -> ByteTable:
         """Per template, every byte of its records before the coordinates: the object's
@@ -278,37 +289,35 @@ class FrameEncoder:
         table.put_rows(new, packed, np.arange(rows.shape[1]) < mask.sum(axis=1)[:, None])
         return table
 
-    def _fixed_states(self, col: GeometryColumns,
-                      coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _fixed_records(self, col: GeometryColumns,
+                       coords: np.ndarray) -> tuple[np.ndarray, _Writer]:
         """Records of one size per template: the head bytes, then the coordinates.
 
-        Written straight to their offsets through a window of `width`-byte rows starting
-        at every byte of the output: heads go in `width`-byte pieces, whose padding lands
-        in the record's own coordinates, which are written last. No per-byte mask.
+        Written straight to their offsets through a window of `width`-byte elements that
+        start at every byte of the buffer: heads go in `width`-byte pieces, whose padding
+        lands in the record's own coordinates, which are written last. No per-byte mask.
         """
-        n, width = coords.shape
+        width = coords.shape[1]
         templates = col.attribute_index * 2 + col.is_keyframe
         table = self._fixed_heads(col, templates, width)
         head = table.length[templates]
-        offsets = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(head + width, out=offsets[1:])
-        out = np.empty(int(offsets[-1]), dtype=np.uint8)
-        # One element per `width` bytes starting at each output byte: a row is one copy.
         piece = np.dtype((np.void, width))
-        window = np.ndarray(shape=(out.shape[0] - width + 1,), dtype=piece, buffer=out,
-                            strides=(1,))
         rows = table.rows
         pieces = -(-rows.shape[1] // width)
         if rows.shape[1] < pieces * width:
             rows = np.pad(rows, ((0, 0), (0, pieces * width - rows.shape[1])))
-        starts = offsets[:-1]
-        for k in range(pieces):
-            at = k * width
-            sel = np.flatnonzero(head > at) if k else slice(None)
-            part = np.ascontiguousarray(rows[:, at:at + width]).view(piece).reshape(-1)
-            window[starts[sel] + at] = part[templates[sel]]
-        window[starts + head] = np.ascontiguousarray(coords).view(piece).reshape(-1)
-        return out, offsets
+
+        def write(buffer: np.ndarray, dest: np.ndarray, bounds: np.ndarray) -> None:
+            window = np.ndarray(shape=(buffer.shape[0] - width + 1,), dtype=piece,
+                                buffer=buffer, strides=(1,))
+            for k in range(pieces):
+                at = k * width
+                sel = np.flatnonzero(head > at) if k else slice(None)
+                part = np.ascontiguousarray(rows[:, at:at + width]).view(piece).reshape(-1)
+                window[dest[sel] + at] = np.take(part, templates[sel])  # take: a copy per row
+            window[dest + head] = np.ascontiguousarray(coords).view(piece).reshape(-1)
+
+        return head + width, write
 
     def _ragged_records(self, col: GeometryColumns, coords: np.ndarray,
                         coord_len: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -341,32 +350,83 @@ class FrameEncoder:
         self._attribute_fields.copy_into(rec, mask, col0[5], col.attribute_index)
         return rec, mask, 1 + _varint_len(body) + body
 
-    def frame_bodies(self, block: FrameBlock) -> list[bytes]:
-        """One encoded `FrameState` per frame of the block (without its own tag/length)."""
-        encoded = []
-        for col in block.columns.values():
-            data, offsets = self.encode_states(col)
-            encoded.append((data, offsets[col.frame_offsets(block.frames)]))
-        bodies = []
-        for i, frame in enumerate(block.frames.tolist()):
-            parts = [b"\x08" + varint(frame)] if frame else []
-            if self._timestamps is not None:
-                parts.append(b"\x11" + struct.pack("<d", float(self._timestamps[frame])))
-            parts += [data[bounds[i]:bounds[i + 1]].tobytes() for data, bounds in encoded]
-            bodies.append(b"".join(parts))
-        return bodies
+    def messages(self, block: FrameBlock, frame_count: int, per_message: int = 0,
+                 target_bytes: int = 1 << 20) -> list[bytes]:
+        """The block's frames as encoded `StreamFrameStatesResponse`s: `per_message` frames
+        each, or when 0, as many as fit in about `target_bytes` (at least one).
+
+        Every byte is written once, to its place in one buffer for the whole block: the
+        frame headers, then each family's records, then each message's frame count.
+        A message of one frame is also a `GetFrameStateResponse`, field for field.
+        """
+        frames = block.frames
+        families = [(col.frame_offsets(frames), *self._records(col))
+                    for col in block.columns.values() if len(col)]
+        family_bytes = []
+        for bounds, lengths, _ in families:
+            ends = np.zeros(lengths.shape[0] + 1, dtype=np.int64)
+            np.cumsum(lengths, out=ends[1:])
+            family_bytes.append(ends[bounds[1:]] - ends[bounds[:-1]])  # (F,) per frame
+        head = np.where(frames > 0, 1 + _varint_len(frames), 0)
+        if self._timestamps is not None:
+            head += 9
+        body = head + sum(family_bytes, np.zeros(frames.shape[0], dtype=np.int64))
+        framed = 1 + _varint_len(body) + body
+        trailer = b"\x10" + varint(frame_count) if frame_count else b""
+        groups = _groups(framed.tolist(), per_message, target_bytes)
+        # Where each frame starts: frames before it, plus the trailers of earlier messages.
+        message_of = np.repeat(np.arange(len(groups)), [b - a for a, b in groups])
+        start = np.cumsum(framed) - framed + message_of * len(trailer)
+        buffer = self._scratch(int(framed.sum()) + len(groups) * len(trailer))
+        records_at = self._write_frame_heads(buffer, frames, start, body)
+        for (bounds, lengths, write), size in zip(families, family_bytes, strict=True):
+            ends = np.zeros(lengths.shape[0] + 1, dtype=np.int64)
+            np.cumsum(lengths, out=ends[1:])
+            shift = np.repeat(records_at - ends[bounds[:-1]], np.diff(bounds))
+            write(buffer, ends[:-1] + shift, bounds)
+            records_at = records_at + size
+        out = []
+        for a, b in groups:
+            end = int(start[b - 1] + framed[b - 1])
+            buffer[end:end + len(trailer)] = np.frombuffer(trailer, dtype=np.uint8)
+            out.append(buffer[int(start[a]):end + len(trailer)].tobytes())
+        return out
+
+    def _scratch(self, size: int) -> np.ndarray:
+        """A buffer of `size` bytes reused from block to block: fresh pages cost more than
+        writing them (the messages are copied out of it)."""
+        if self._buffer.shape[0] < size:
+            self._buffer = np.empty(size + size // 4, dtype=np.uint8)
+        return self._buffer[:size]
+
+    def _write_frame_heads(self, buffer: np.ndarray, frames: np.ndarray, start: np.ndarray,
+                           body: np.ndarray) -> np.ndarray:
+        """Each frame's tag and length, frame number and timestamp; returns (F,) int64,
+        where its objects start."""
+        stamps = self._timestamps
+        after = np.empty(frames.shape[0], dtype=np.int64)
+        for i, (frame, at, size) in enumerate(zip(frames.tolist(), start.tolist(),
+                                                  body.tolist(), strict=True)):
+            head = b"\x0a" + varint(size) + (b"\x08" + varint(frame) if frame else b"")
+            if stamps is not None:
+                head += b"\x11" + struct.pack("<d", float(stamps[frame]))
+            buffer[at:at + len(head)] = np.frombuffer(head, dtype=np.uint8)
+            after[i] = at + len(head)
+        return after
 
 
-def stream_response(bodies: Sequence[bytes], frame_count: int) -> bytes:
-    """An encoded StreamFrameStatesResponse of the given frames."""
-    parts = []
-    for body in bodies:
-        parts += [b"\x0a", varint(len(body)), body]
-    if frame_count:
-        parts += [b"\x10", varint(frame_count)]
-    return b"".join(parts)
-
-
-def get_frame_response(body: bytes, frame_count: int) -> bytes:
-    """An encoded GetFrameStateResponse: the same layout, one frame."""
-    return stream_response([body], frame_count)
+def _groups(sizes: list[int], per_message: int, target: int) -> list[tuple[int, int]]:
+    """Consecutive runs [a, b) of frames per message: `per_message` of them, or as many as
+    fit in `target` bytes (at least one) when 0."""
+    if per_message:
+        return [(a, min(a + per_message, len(sizes))) for a in range(0, len(sizes), per_message)]
+    groups = []
+    first, total = 0, 0
+    for i, size in enumerate(sizes):
+        if i > first and total + size > target:
+            groups.append((first, i))
+            first, total = i, 0
+        total += size
+    if sizes:
+        groups.append((first, len(sizes)))
+    return groups

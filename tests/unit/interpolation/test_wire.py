@@ -136,13 +136,19 @@ def _encoder(
     )
 
 
+def _encoded(encoder: wire.FrameEncoder, block: FrameBlock, frame_count: int) -> bytes:
+    """The block in one message."""
+    (message,) = encoder.messages(block, frame_count, per_message=len(block.frames))
+    return message
+
+
 def test_parsed_messages_equal_the_obvious_encoders_for_every_geometry():
     tracks = _tracks()
     timestamps = np.linspace(0, 0.7, 8)
     plan = InterpolationPlan(tracks, 8)
     encoder = _encoder(plan, tracks, timestamps)
     for block in plan.iter_blocks(0, 8, 3):
-        encoded = wire.stream_response(encoder.frame_bodies(block), 8)
+        encoded = _encoded(encoder, block, 8)
         expected = pb.StreamFrameStatesResponse(
             frames=_expected(block, plan, timestamps), frame_count=8
         )
@@ -156,7 +162,7 @@ def test_frame_zero_without_timestamps_and_empty_frames():
     tracks = [Track(0, 0, Geometry.BBOX, (Keyframe(3, coords=np.ones((2, 2))),))]
     plan = InterpolationPlan(tracks, 5)
     block = plan.block(0, 5)
-    encoded = wire.stream_response(_encoder(plan, tracks, None).frame_bodies(block), 5)
+    encoded = _encoded(_encoder(plan, tracks, None), block, 5)
     expected = pb.StreamFrameStatesResponse(frames=_expected(block, plan, None), frame_count=5)
     parsed = pb.StreamFrameStatesResponse.FromString(encoded)
     assert parsed == expected
@@ -184,7 +190,7 @@ def test_large_ids_and_many_states():
     plan = InterpolationPlan(tracks, 50)
     encoder = _encoder(plan, tracks, None)
     for block in plan.iter_blocks(0, 50, 17):
-        encoded = wire.stream_response(encoder.frame_bodies(block), 50)
+        encoded = _encoded(encoder, block, 50)
         expected = pb.StreamFrameStatesResponse(frames=_expected(block, plan, None), frame_count=50)
         assert pb.StreamFrameStatesResponse.FromString(encoded) == expected
 
@@ -206,6 +212,30 @@ def test_templates_first_seen_in_a_later_block_beside_known_ones():
     plan = InterpolationPlan(tracks, 8)
     encoder = _encoder(plan, tracks, None)
     for block in plan.iter_blocks(0, 8, 3):
-        encoded = wire.stream_response(encoder.frame_bodies(block), 8)
+        encoded = _encoded(encoder, block, 8)
         expected = pb.StreamFrameStatesResponse(frames=_expected(block, plan, None), frame_count=8)
         assert pb.StreamFrameStatesResponse.FromString(encoded) == expected
+
+
+def test_messages_split_by_count_or_size_and_each_parses():
+    tracks = _tracks()
+    plan = InterpolationPlan(tracks, 8)
+    encoder = _encoder(plan, tracks, None)
+    block = plan.block(0, 8)
+    expected = _expected(block, plan, None)
+    for per_message, target in ((3, 0), (0, 1), (0, 300), (0, 1 << 20)):
+        messages = encoder.messages(block, 8, per_message, target)
+        parsed = [pb.StreamFrameStatesResponse.FromString(m) for m in messages]
+        assert [f for p in parsed for f in p.frames] == expected
+        assert all(p.frame_count == 8 for p in parsed)
+        sizes = [len(p.frames) for p in parsed]
+        if per_message:
+            assert sizes == [3, 3, 2]
+        elif target == 1:
+            assert sizes == [1] * 8  # never an empty message
+        elif target == 1 << 20:
+            assert sizes == [8]
+        else:
+            # about the target: frames up to 300 bytes, then the 2-byte frame count
+            assert len(sizes) > 1
+            assert all(len(m) <= 302 or n == 1 for m, n in zip(messages, sizes, strict=True))
