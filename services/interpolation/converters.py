@@ -18,6 +18,7 @@ from services.interpolation.domain import (
     InterpolationOptions,
     TrackTable,
 )
+from services.interpolation.wire_in import KeyframeColumns, Unsupported, read_keyframes
 from shared import jsondoc
 from shared.errors import InvalidArgument
 
@@ -102,30 +103,52 @@ def _flat(parts: Iterable[Iterable[float]], dtype: type, count: int) -> np.ndarr
     return np.fromiter(itertools.chain.from_iterable(parts), dtype=dtype, count=count)
 
 
+def keyframes_by_message(tracks: Sequence[pb.Track]) -> KeyframeColumns:
+    """The keyframes read field by field from the parsed messages: the slow way, for
+    what wire_in does not read."""
+    per_track = [t.keyframes for t in tracks]
+    keyframes = [k for ks in per_track for k in ks]
+    m = len(keyframes)
+    value_counts = np.fromiter((len(k.coordinates) for k in keyframes), np.int64, m)
+    flag_counts = np.fromiter((len(k.visibility) for k in keyframes), np.int64, m)
+    return KeyframeColumns(
+        counts=np.fromiter((len(k) for k in per_track), np.int64, len(per_track)),
+        frame=np.fromiter((k.frame for k in keyframes), np.int64, m),
+        removed=np.fromiter((k.removed for k in keyframes), bool, m),
+        value_counts=value_counts,
+        values=_flat((k.coordinates for k in keyframes), np.float64, int(value_counts.sum())),
+        visibility_counts=flag_counts,
+        visibility=_flat((k.visibility for k in keyframes), np.int64, int(flag_counts.sum())),
+        attributes_json=[k.attributes_json for k in keyframes],
+    )
+
+
+def _keyframe_columns(tracks: Sequence[pb.Track]) -> KeyframeColumns:
+    try:
+        return read_keyframes(tracks)
+    except Unsupported:
+        return keyframes_by_message(tracks)
+
+
 def table_from_proto(tracks: Sequence[pb.Track], field: str) -> TrackTable:
-    """The request's tracks as the engine's table: a field read per keyframe at most, no
-    object per keyframe; the value rules are the engine's (InterpolationPlan)."""
+    """The request's tracks as the engine's table, with no Python step per keyframe (but
+    for attributes); the value rules are the engine's (InterpolationPlan)."""
     if len(tracks) > MAX_TRACKS:
         raise InvalidArgument.of(field, f"more than {MAX_TRACKS} tracks")
     track_id, category_id, code, dims = _track_columns(tracks, field)
     track_attributes = tuple(
         jsondoc.parse_object(t.track_attributes_json, f"{field}[{i}].track_attributes_json")
         for i, t in enumerate(tracks))
-    per_track = [t.keyframes for t in tracks]
-    counts = np.fromiter((len(k) for k in per_track), np.int64, len(per_track))
-    keyframes = [k for ks in per_track for k in ks]
-    m = len(keyframes)
-    removed = np.fromiter((k.removed for k in keyframes), bool, m)
+    kf = _keyframe_columns(tracks)
+    counts, removed, m = kf.counts, kf.removed, kf.removed.shape[0]
     # A remove-keyframe's coordinates and flags are ignored: counted as none.
-    value_counts = np.fromiter((len(k.coordinates) for k in keyframes), np.int64, m)
-    values = _flat((k.coordinates for k in keyframes), np.float64, int(value_counts.sum()))
-    flag_counts = np.fromiter((len(k.visibility) for k in keyframes), np.int64, m)
-    flags = _flat((k.visibility for k in keyframes), np.int64, int(flag_counts.sum()))
+    value_counts, values = kf.value_counts, kf.values
+    flag_counts, flags = kf.visibility_counts, kf.visibility
     if removed.any():
         values = values[np.repeat(~removed, value_counts)]
         flags = flags[np.repeat(~removed, flag_counts)]
-        value_counts[removed] = 0
-        flag_counts[removed] = 0
+        value_counts = np.where(removed, 0, value_counts)
+        flag_counts = np.where(removed, 0, flag_counts)
     cuboid = np.repeat(code == common_pb2.GEOMETRY_TYPE_CUBOID, counts)
     big = ~cuboid & (value_counts // np.repeat(dims, counts) > MAX_VERTICES)
     _keyframe_error(big, counts, "coordinates", f"more than {MAX_VERTICES} vertices", field)
@@ -134,9 +157,8 @@ def table_from_proto(tracks: Sequence[pb.Track], field: str) -> TrackTable:
         bad = np.zeros(m, dtype=bool)
         bad[owner[(flags < 0) | (flags > MAX_VISIBILITY)]] = True
         _keyframe_error(bad, counts, "visibility", f"flags in [0, {MAX_VISIBILITY}]", field)
-    texts = [k.attributes_json for k in keyframes]
     attributes = tuple(_attributes(text, counts, n, field) if text else _NONE
-                       for n, text in enumerate(texts))
+                       for n, text in enumerate(kf.attributes_json))
     return TrackTable(
         track_id=track_id,
         category_id=category_id,
@@ -144,7 +166,7 @@ def table_from_proto(tracks: Sequence[pb.Track], field: str) -> TrackTable:
         dimensions=dims,
         track_attributes=track_attributes,
         keyframe_counts=counts,
-        frame=np.fromiter((k.frame for k in keyframes), np.int64, m),
+        frame=kf.frame,
         removed=removed,
         attributes=attributes,
         value_counts=value_counts,
