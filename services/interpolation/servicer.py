@@ -89,7 +89,8 @@ class InterpolationServicer:
     @staticmethod
     def _encoder(source: Source, plan: InterpolationPlan) -> wire.FrameEncoder:
         return wire.FrameEncoder(plan.track_ids, plan.category_ids, plan.geometries,
-                                 plan.attributes, plan.track_attributes, source.frame_timestamps)
+                                 plan.attributes, plan.track_attributes, plan.attribute_tracks,
+                                 source.frame_timestamps)
 
     async def StreamFrameStates(self, request: pb.StreamFrameStatesRequest,
                                 context: Context) -> AsyncIterator[bytes]:

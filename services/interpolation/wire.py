@@ -93,24 +93,12 @@ def _ragged_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 class ByteTable:
     """Byte strings as rows of a padded matrix with a mask of the bytes used, so the rows
-    of many states can be gathered at once. Grows as entries are put."""
+    of many states can be gathered at once."""
 
     def __init__(self) -> None:
         self.rows = np.zeros((0, 0), dtype=np.uint8)
         self.mask = np.zeros((0, 0), dtype=bool)
         self.length = np.zeros(0, dtype=np.int64)
-        self.built = np.zeros(0, dtype=bool)
-
-    def missing(self, ids: np.ndarray) -> np.ndarray:
-        """The distinct ids not put yet."""
-        inside = ids < self.built.shape[0]
-        absent = ~inside
-        absent[inside] = ~self.built[ids[inside]]
-        if not absent.any():
-            return ids[:0]
-        seen = np.zeros(int(ids.max()) + 1, dtype=bool)  # a bitmap beats sorting here
-        seen[ids[absent]] = True
-        return np.flatnonzero(seen)
 
     def _grow(self, size: int, width: int) -> None:
         if size <= self.rows.shape[0] and width <= self.rows.shape[1]:
@@ -123,8 +111,6 @@ class ByteTable:
         self.rows, self.mask = rows, mask
         self.length = np.concatenate([self.length, np.zeros(size - self.length.shape[0],
                                                             dtype=np.int64)])
-        self.built = np.concatenate([self.built, np.zeros(size - self.built.shape[0],
-                                                          dtype=bool)])
 
     def put_rows(self, ids: np.ndarray, rows: np.ndarray, mask: np.ndarray) -> None:
         """Entries given as slot rows with their masks (the masked bytes are the entry)."""
@@ -133,7 +119,6 @@ class ByteTable:
         self.rows[ids, :width], self.rows[ids, width:] = rows, 0
         self.mask[ids, :width], self.mask[ids, width:] = mask, False
         self.length[ids] = mask.sum(axis=1)
-        self.built[ids] = True
 
     def put(self, ids: np.ndarray, entries: Sequence[bytes]) -> None:
         lengths = np.array([len(e) for e in entries], dtype=np.int64)
@@ -182,6 +167,57 @@ def _visibility_bytes(col: GeometryColumns) -> tuple[np.ndarray, np.ndarray]:
     return table, counts
 
 
+def _put_varint(rec: np.ndarray, mask: np.ndarray, col: int, values: np.ndarray,
+                used: np.ndarray) -> None:
+    """The varints of int64 `values` (negative ones as 10 bytes, as protobuf writes int32
+    and int64), left-aligned in the 10-byte slot at `col`, where `used` (N,) bool."""
+    v = values.astype(np.int64).view(np.uint64)
+    for k in range(10):
+        rest = v >> np.uint64(7 * k)
+        more = (rest >> np.uint64(7)) > 0
+        rec[:, col + k] = (rest & np.uint64(0x7F)).astype(np.uint8) | (more.astype(np.uint8) << 7)
+        mask[:, col + k] = used & ((rest > 0) | (k == 0))
+
+
+def _prefixes(track_ids: np.ndarray, category_ids: np.ndarray,
+              geometry_types: np.ndarray) -> ByteTable:
+    """Entry 2t + k: fields 1-4 of track t's states, is_keyframe = k (defaults omitted)."""
+    n = track_ids.shape[0] * 2
+    rec = np.zeros((n, 36), dtype=np.uint8)
+    mask = np.zeros(rec.shape, dtype=bool)
+    for at, tag, values in ((0, 0x08, track_ids), (11, 0x10, category_ids),
+                            (22, 0x18, geometry_types)):
+        values = np.repeat(values, 2)
+        used = values != 0
+        rec[:, at], mask[:, at] = tag, used
+        _put_varint(rec, mask, at + 1, values, used)
+    rec[:, 33:35] = (0x20, 0x01)
+    mask[1::2, 33:35] = True
+    table = ByteTable()
+    table.put_rows(np.arange(n), rec, mask)
+    return table
+
+
+def _attribute_fields(attributes: Sequence[Mapping[str, Any]],
+                      track_attributes: Sequence[Mapping[str, Any]],
+                      attribute_tracks: np.ndarray) -> ByteTable:
+    """Entry a: field 7 (per-frame and track-level attributes as JSON) of the states of
+    attribute row a; nothing when both are empty (most keyframes: no Python for them)."""
+    table = ByteTable()
+    if not attribute_tracks.size:
+        return table
+    own = np.fromiter((bool(a) for a in attributes), dtype=bool, count=len(attributes))
+    of_track = np.fromiter((bool(a) for a in track_attributes), dtype=bool,
+                           count=len(track_attributes))
+    entries = [b""] * len(attributes)
+    for a in np.flatnonzero(own | of_track[attribute_tracks]).tolist():
+        merged = {**attributes[a], **track_attributes[int(attribute_tracks[a])]}
+        text = json.dumps(merged, separators=(",", ":"), ensure_ascii=False).encode()
+        entries[a] = bytes([_ATTRIBUTES]) + varint(len(text)) + text
+    table.put(np.arange(len(entries)), entries)
+    return table
+
+
 class FrameEncoder:
     """Encodes the blocks of one request; holds its per-track and per-keyframe tables.
 
@@ -192,44 +228,18 @@ class FrameEncoder:
 
     def __init__(self, track_ids: np.ndarray, category_ids: np.ndarray,
                  geometries: Sequence[Geometry], attributes: Sequence[Mapping[str, Any]],
-                 track_attributes: Sequence[Mapping[str, Any]],
+                 track_attributes: Sequence[Mapping[str, Any]], attribute_tracks: np.ndarray,
                  timestamps: np.ndarray | None) -> None:
-        prefixes = []
-        for track_id, category_id, geometry in zip(
-            track_ids.tolist(), category_ids.tolist(), geometries, strict=True
-        ):
-            head = b""
-            if track_id:
-                head += b"\x08" + varint(track_id)
-            if category_id:
-                head += b"\x10" + varint(category_id)
-            head += b"\x18" + varint(GEOMETRY_TYPE[geometry])
-            prefixes += [head, head + b"\x20\x01"]  # is_keyframe false / true
-        self._prefix = ByteTable()
-        self._prefix.put(np.arange(len(prefixes)), prefixes)
-        self._attributes = attributes
-        self._track_attributes = track_attributes
-        self._attribute_fields = ByteTable()
+        """attribute_tracks: (A,) int64, the track of each entry of `attributes`."""
+        self._geometry_of_track = np.array([GEOMETRY_TYPE[g] for g in geometries],
+                                           dtype=np.int64)
+        self._prefix = _prefixes(track_ids, category_ids, self._geometry_of_track)
+        self._attribute_fields = _attribute_fields(attributes, track_attributes,
+                                                   attribute_tracks)
+        self._attribute_tracks = attribute_tracks
         self._templates: dict[Geometry, ByteTable] = {}
         self._timestamps = timestamps
         self._buffer = np.zeros(0, dtype=np.uint8)
-
-    def _ensure_attributes(self, col: GeometryColumns) -> None:
-        """Encodes the attributes field of each keyframe the first time a state uses it."""
-        index = self._attribute_fields.missing(col.attribute_index)
-        if not index.size:
-            return
-        track_of = np.zeros(len(self._attributes), dtype=np.int64)
-        track_of[col.attribute_index] = col.track_index
-        entries = []
-        for a, t in zip(index.tolist(), track_of[index].tolist(), strict=True):
-            merged = {**self._attributes[a], **self._track_attributes[t]}
-            if merged:
-                text = json.dumps(merged, separators=(",", ":"), ensure_ascii=False).encode()
-                entries.append(bytes([_ATTRIBUTES]) + varint(len(text)) + text)
-            else:
-                entries.append(b"")
-        self._attribute_fields.put(index, entries)
 
     def _fixed_size(self, col: GeometryColumns) -> bool:
         """Every state of the family has the same number of coordinates and no visibility."""
@@ -241,7 +251,6 @@ class FrameEncoder:
     def _records(self, col: GeometryColumns) -> tuple[np.ndarray, _Writer]:
         """The states of one family as `FrameState.objects` fields: (N,) byte lengths, tag
         and length included, and a writer that puts them at given offsets of a buffer."""
-        self._ensure_attributes(col)
         coords, coord_len = _coordinate_bytes(col)
         if self._fixed_size(col):
             return self._fixed_records(col, coords)
@@ -259,17 +268,18 @@ class FrameEncoder:
 
         return lengths, write
 
-    def _fixed_heads(self, col: GeometryColumns, templates: np.ndarray, width: int) -> ByteTable:
-        """Per template, every byte of its records before the coordinates: the object's
-        tag and length, fields 1-4 and 7, then the coordinates' tag and length (fields
-        may come in any order; the coordinates last let the head be one byte run)."""
-        table = self._templates.setdefault(col.geometry, ByteTable())
-        new = table.missing(templates)
-        if not new.size:
+    def _fixed_heads(self, geometry: Geometry, width: int) -> ByteTable:
+        """Per template of the family, every byte of its records before the coordinates:
+        the object's tag and length, fields 1-4 and 7, then the coordinates' tag and length
+        (fields may come in any order; the coordinates last let the head be one byte run).
+        Built for all the family's templates when its first block comes."""
+        table = self._templates.get(geometry)
+        if table is not None:
             return table
-        track_of = np.zeros(int(templates.max()) + 1, dtype=np.int64)
-        track_of[templates] = col.track_index
-        prefix_ids = track_of[new] * 2 + new % 2
+        rows_of = np.flatnonzero(self._geometry_of_track[self._attribute_tracks]
+                                 == GEOMETRY_TYPE[geometry])
+        new = np.stack([rows_of * 2, rows_of * 2 + 1], axis=1).reshape(-1)
+        prefix_ids = self._attribute_tracks[new // 2] * 2 + new % 2
         attribute_ids = new // 2
         coords_head = bytes([_COORDINATES]) + varint(width)
         body = (len(coords_head) + width + self._prefix.length[prefix_ids]
@@ -286,7 +296,9 @@ class FrameEncoder:
         # Left-aligned: each head's bytes in one run from column 0.
         packed = np.zeros(rows.shape, dtype=np.uint8)
         packed[np.nonzero(mask)[0], (np.cumsum(mask, axis=1) - 1)[mask]] = rows[mask]
+        table = ByteTable()
         table.put_rows(new, packed, np.arange(rows.shape[1]) < mask.sum(axis=1)[:, None])
+        self._templates[geometry] = table
         return table
 
     def _fixed_records(self, col: GeometryColumns,
@@ -299,7 +311,7 @@ class FrameEncoder:
         """
         width = coords.shape[1]
         templates = col.attribute_index * 2 + col.is_keyframe
-        table = self._fixed_heads(col, templates, width)
+        table = self._fixed_heads(col.geometry, width)
         head = table.length[templates]
         piece = np.dtype((np.void, width))
         rows = table.rows

@@ -96,6 +96,7 @@ class InterpolationPlan:
         self.geometries = table.geometry
         self.track_attributes: tuple[Mapping[str, Any], ...] = table.track_attributes
         attributes: list[Mapping[str, Any]] = []
+        attribute_tracks: list[np.ndarray] = []
         self._families: list[_Family] = []
         for family in families:
             pieces = build_pieces(
@@ -116,7 +117,10 @@ class InterpolationPlan:
                 )
             )
             attributes.extend(family.state_attributes())
+            attribute_tracks.append(family.table.keyframe_track[family.rows])
         self.attributes: tuple[Mapping[str, Any], ...] = tuple(attributes)
+        # (A,) int64: the request track of each entry of `attributes`.
+        self.attribute_tracks = np.concatenate([np.zeros(0, dtype=np.int64), *attribute_tracks])
 
     def _time_at(self, frames: np.ndarray) -> np.ndarray:
         """(n,) int64 frames -> (n,) float64 times: timestamps if interpolating by time."""

@@ -132,6 +132,7 @@ def _encoder(
         [t.geometry for t in tracks],
         plan.attributes,
         plan.track_attributes,
+        plan.attribute_tracks,
         timestamps,
     )
 
@@ -239,3 +240,15 @@ def test_messages_split_by_count_or_size_and_each_parses():
             # about the target: frames up to 300 bytes, then the 2-byte frame count
             assert len(sizes) > 1
             assert all(len(m) <= 302 or n == 1 for m, n in zip(messages, sizes, strict=True))
+
+
+def test_negative_and_largest_ids():
+    tracks = [
+        Track(-5, 2**31 - 1, Geometry.BBOX, (Keyframe(1, coords=np.ones((2, 2))),)),
+        Track(2**31 - 1, -(2**31), Geometry.POINT, (Keyframe(0, coords=np.ones((1, 2))),)),
+    ]
+    plan = InterpolationPlan(tracks, 3)
+    block = plan.block(0, 3)
+    encoded = _encoded(_encoder(plan, tracks, None), block, 3)
+    expected = pb.StreamFrameStatesResponse(frames=_expected(block, plan, None), frame_count=3)
+    assert pb.StreamFrameStatesResponse.FromString(encoded) == expected
