@@ -15,6 +15,9 @@ class Definition(Protocol):
     min: float | None
     max: float | None
 
+    @property
+    def allowed_values(self) -> frozenset[str]: ...
+
 
 def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
@@ -24,11 +27,11 @@ def value_problem(definition: Definition, value: Any) -> str | None:
     """None when `value` fits the definition, else why not."""
     kind = str(definition.input_type)
     if kind == "select":
-        if not isinstance(value, str) or value not in definition.values:
+        if not isinstance(value, str) or value not in definition.allowed_values:
             return f"must be one of {list(definition.values)}"
     elif kind == "multiselect":
         if not isinstance(value, list) or any(
-            not isinstance(v, str) or v not in definition.values for v in value
+            not isinstance(v, str) or v not in definition.allowed_values for v in value
         ):
             return f"must be a list of values among {list(definition.values)}"
     elif kind == "text":

@@ -26,12 +26,12 @@ from pathlib import Path
 import jwt
 
 from shared.errors import Unauthenticated
+from shared.limits import MAX_TOKEN_BYTES, MAX_USER_LENGTH
 
 DEFAULT_ISSUER = "framewise"
 DEFAULT_AUDIENCE = "framewise"
 MIN_SECRET_BYTES = 32
 LEEWAY_S = 30
-MAX_TOKEN_BYTES = 8192
 AUTH_VARIABLES = ("FRAMEWISE_AUTH_HS256_SECRET", "FRAMEWISE_AUTH_HS256_SECRET_FILE",
                   "FRAMEWISE_AUTH_RS256_PUBLIC_KEY", "FRAMEWISE_AUTH_RS256_PUBLIC_KEY_FILE")
 
@@ -94,7 +94,8 @@ def _verify(config: AuthConfig, authorization: str | None) -> tuple[str, float]:
         raise Unauthenticated("the authorization metadata must be 'Bearer <token>'",
                               reason="MALFORMED_TOKEN")
     if len(token) > MAX_TOKEN_BYTES:
-        raise Unauthenticated("bearer token too long", reason="MALFORMED_TOKEN")
+        raise Unauthenticated(f"bearer token too long (at most {MAX_TOKEN_BYTES} bytes)",
+                              reason="MALFORMED_TOKEN")
     try:
         claims = jwt.decode(
             token.strip(), config.verification_key, algorithms=[config.algorithm],
@@ -108,6 +109,10 @@ def _verify(config: AuthConfig, authorization: str | None) -> tuple[str, float]:
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject.strip():
         raise Unauthenticated("the bearer token names no subject", reason="INVALID_TOKEN")
+    if len(subject.strip()) > MAX_USER_LENGTH:
+        # The subject is stored as who created and changed things, as user ids are.
+        raise Unauthenticated(f"the bearer token's subject is longer than {MAX_USER_LENGTH} "
+                              "characters", reason="INVALID_TOKEN")
     return subject.strip(), float(claims["exp"]) + LEEWAY_S
 
 

@@ -6,41 +6,72 @@ import json
 from typing import Any
 
 from shared.errors import InvalidArgument
-
-MAX_JSON_BYTES = 32 * 1024 * 1024
-MAX_JSON_DEPTH = 32
+from shared.limits import MAX_JSON_BYTES, MAX_JSON_DEPTH, MAX_JSON_KEY_LENGTH
 
 
-def _depth_exceeds(value: Any, limit: int) -> bool:
-    # Iterative, so a hostile document cannot exhaust the interpreter stack.
+def _within_limits(value: Any) -> bool:
+    """Depth and key lengths within the limits. Iterative, so a hostile document cannot
+    exhaust the interpreter stack; no paths are built (the common case is a good one)."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if depth > limit:
-            return True
         if isinstance(item, dict):
+            if depth > MAX_JSON_DEPTH or (item and max(map(len, item)) > MAX_JSON_KEY_LENGTH):
+                return False
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list):
+            if depth > MAX_JSON_DEPTH:
+                return False
             stack.extend((v, depth + 1) for v in item)
-    return False
+    return True
+
+
+def _first_problem(value: Any, field: str) -> tuple[str, str]:
+    """Where a document `_within_limits` rejected is over a limit, and which (slower:
+    it builds the JSON path of every container it visits)."""
+    stack: list[tuple[Any, int, str]] = [(value, 1, field)]
+    while stack:
+        item, depth, path = stack.pop()
+        if not isinstance(item, dict | list):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            return path, f"at most {MAX_JSON_DEPTH} levels of nesting"
+        if isinstance(item, dict):
+            if any(len(key) > MAX_JSON_KEY_LENGTH for key in item):
+                return path, f"object keys of at most {MAX_JSON_KEY_LENGTH} characters"
+            stack.extend((v, depth + 1, f"{path}.{k}") for k, v in reversed(item.items()))
+        else:
+            stack.extend((v, depth + 1, f"{path}[{i}]") for i, v in reversed(list(enumerate(item))))
+    return field, "over a JSON limit"  # not reached for a document _within_limits rejects
+
+
+def document_problem(value: Any, field: str) -> tuple[str, str] | None:
+    """None for a document within the depth and key limits, else (JSON path, limit)."""
+    if _within_limits(value):
+        return None
+    return _first_problem(value, field)
 
 
 def parse_object(text: str, field: str, *, allow_empty: bool = True) -> dict[str, Any]:
-    """Parses JSON text that must be an object; "" is {} when allowed."""
+    """Parses JSON text that must be an object; "" is {} when allowed. Its size is checked
+    before it is parsed, its depth and keys after."""
+    if len(text) > MAX_JSON_BYTES:
+        raise InvalidArgument.of(field, f"at most {MAX_JSON_BYTES} characters, got {len(text)}")
     if not text.strip():
         if allow_empty:
             return {}
         raise InvalidArgument.of(field, "required: a JSON object")
-    if len(text) > MAX_JSON_BYTES:
-        raise InvalidArgument.of(field, f"larger than {MAX_JSON_BYTES} bytes")
     try:
         value = json.loads(text)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError as exc:  # far deeper than the limit
+        raise InvalidArgument.of(field, f"at most {MAX_JSON_DEPTH} levels of nesting") from exc
+    except ValueError as exc:
         raise InvalidArgument.of(field, f"not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise InvalidArgument.of(field, "must be a JSON object")
-    if _depth_exceeds(value, MAX_JSON_DEPTH):
-        raise InvalidArgument.of(field, f"nested deeper than {MAX_JSON_DEPTH} levels")
+    problem = document_problem(value, field)
+    if problem is not None:
+        raise InvalidArgument.of(*problem)
     return value
 
 

@@ -34,11 +34,11 @@ from shared.errors import (
     Violations,
 )
 from shared.identity import current_caller
+from shared.limits import MAX_BATCH_SAMPLES
 from shared.paging import decode_token, encode_token, page_size
 from shared.roles import require
 from shared.task_types import TaskType
 
-MAX_BATCH = 10_000
 DATASET_MUTABLE = ("name", "description", "task_attributes", "settings", "metadata_json")
 SAMPLE_MUTABLE = ("name", "attributes_json", "metadata_json", "priority", "assigned_labeler",
                   "assigned_reviewer")
@@ -210,8 +210,9 @@ class DatasetOperations:
                              request_id: str, *, field: str = "samples") -> list[Sample]:
         if not drafts:
             raise InvalidArgument.of(field, "at least one sample is required")
-        if len(drafts) > MAX_BATCH:
-            raise InvalidArgument.of(field, f"at most {MAX_BATCH} samples per call")
+        if len(drafts) > MAX_BATCH_SAMPLES:
+            raise InvalidArgument.of(field, f"at most {MAX_BATCH_SAMPLES} samples, "
+                                            f"got {len(drafts)}")
         key = f"CreateSamples/{caller}/{request_id}"
         async with self.db.write() as session:
             repo = DatasetRepository(session)

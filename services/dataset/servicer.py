@@ -12,6 +12,7 @@ from services.dataset.operations import DatasetOperations
 from shared import jsondoc
 from shared.identity import caller_from_metadata
 from shared.proto_enums import task_type_from_proto
+from shared.request_limits import enforce_limits
 
 Context = grpc.aio.ServicerContext
 
@@ -20,6 +21,7 @@ def _caller(context: Context) -> str:
     return caller_from_metadata(context.invocation_metadata())
 
 
+@enforce_limits(pb.DESCRIPTOR.services_by_name["DatasetService"])
 class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
     def __init__(self, operations: DatasetOperations) -> None:
         self.ops = operations

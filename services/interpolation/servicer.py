@@ -19,10 +19,12 @@ from services.interpolation.domain import InterpolationInputError, Interpolation
 from services.interpolation.sources import Source, StoredLabels, inline_source
 from shared.errors import FailedPrecondition, InvalidArgument
 from shared.identity import IDENTITY_METADATA_KEY
+from shared.limits import MAX_FRAMES_PER_MESSAGE, MAX_STREAM_STATES
+from shared.request_limits import enforce_limits
 
 Context = grpc.aio.ServicerContext
+SERVICE = pb.DESCRIPTOR.services_by_name["InterpolationService"]
 
-MAX_FRAMES_PER_MESSAGE = 10_000
 # Messages of about this size: large enough to amortise the per-message cost, well under
 # the 4 MiB default receive limit of gRPC clients in every language.
 TARGET_MESSAGE_BYTES = 1_000_000
@@ -34,9 +36,23 @@ MAX_ENGINE_BLOCK_FRAMES = 4096
 
 def check_frames_per_message(requested: int) -> int:
     if requested < 0 or requested > MAX_FRAMES_PER_MESSAGE:
-        raise InvalidArgument.of("frames_per_message", f"in [1, {MAX_FRAMES_PER_MESSAGE}], "
-                                                       "or 0 to let the server choose")
+        raise InvalidArgument.of("frames_per_message", f"at most {MAX_FRAMES_PER_MESSAGE} "
+                                 f"(0 lets the server choose), got {requested}")
     return requested
+
+
+def check_stream_size(request: pb.StreamFrameStatesRequest, source: Source) -> None:
+    """At most MAX_STREAM_STATES object states (frames x tracks) per call, checked before
+    any is computed: a longer stream is asked for in ranges of frames."""
+    stop = min(request.end_frame or source.frame_count, source.frame_count)
+    frames = max(0, stop - max(0, request.start_frame))
+    wanted = len(set(request.track_ids))
+    tracks = min(wanted, len(source.tracks)) if wanted else len(source.tracks)
+    if frames * tracks > MAX_STREAM_STATES:
+        raise InvalidArgument.of(
+            "end_frame", f"at most {MAX_STREAM_STATES} object states (frames x tracks) per "
+                         f"call, asked for {frames} frames x {tracks} tracks: stream a range "
+                         "of frames (start_frame, end_frame) at a time")
 
 
 def engine_block_frames(track_count: int, per_message: int) -> int:
@@ -59,6 +75,7 @@ def _filter(tracks: TrackTable, wanted: Sequence[int]) -> TrackTable:
     return tracks.select(np.isin(tracks.track_id, ids))
 
 
+@enforce_limits(SERVICE)
 class InterpolationServicer:
     def __init__(self, stored: StoredLabels) -> None:
         self.stored = stored
@@ -95,6 +112,7 @@ class InterpolationServicer:
     async def StreamFrameStates(self, request: pb.StreamFrameStatesRequest,
                                 context: Context) -> AsyncIterator[bytes]:
         source = await self._source(request, context)
+        check_stream_size(request, source)
         # Validation and per-piece precompute take a while for big requests: off the loop.
         plan = await asyncio.to_thread(self._plan, source, request.track_ids)
         per_message = check_frames_per_message(request.frames_per_message)

@@ -36,6 +36,7 @@ from services.labeling.storage.sqlite import SqliteHeads
 from shared.db import Database
 from shared.db.types import utcnow
 from shared.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
+from shared.limits import MAX_TRACK_IDS, MAX_USER_LENGTH
 from shared.paging import decode_token, encode_token, page_size
 from shared.roles import Role, require
 from shared.task_types import spec
@@ -43,8 +44,6 @@ from shared.task_types import spec
 # A write without an etag that loses a race is retried this many times before ABORTED.
 OVERWRITE_ATTEMPTS = 5
 CLAIM_PAGE_SIZE = 200
-MAX_TRACK_IDS = 1000
-MAX_LABELER = 200
 
 
 def _require(value: str, field: str) -> str:
@@ -293,8 +292,8 @@ class LabelingOperations:
         return Assignment(sample_id, label_set)
 
     async def assign(self, sample_id: str, label_set: str, labeler: str) -> Assignment:
-        if len(labeler) > MAX_LABELER:
-            raise InvalidArgument.of("labeler", f"longer than {MAX_LABELER} characters")
+        if len(labeler) > MAX_USER_LENGTH:
+            raise InvalidArgument.of("labeler", f"at most {MAX_USER_LENGTH} characters")
         sample, dataset = await self._sample(sample_id, label_set)
         require(dataset.caller_role, Role.MANAGER, dataset.id, "AssignSample")
         hold = Assignment(sample_id, label_set, labeler, sample.dataset_id, utcnow())
@@ -317,7 +316,7 @@ class LabelingOperations:
     # track ids
     async def allocate_track_ids(self, sample_id: str, label_set: str, count: int) -> list[int]:
         if count < 0 or count > MAX_TRACK_IDS:
-            raise InvalidArgument.of("count", f"1 to {MAX_TRACK_IDS} (0 means 1)")
+            raise InvalidArgument.of("count", f"at most {MAX_TRACK_IDS} (0 means 1), got {count}")
         count = count or 1
         _, dataset = await self._sample(sample_id, label_set)
         require(dataset.caller_role, Role.LABELER, dataset.id, "AllocateTrackIds")

@@ -11,6 +11,7 @@ from framewise.labeling.v1 import labeling_pb2_grpc
 from services.labeling import converters as conv
 from services.labeling.operations import LabelingOperations
 from shared.identity import caller_from_metadata
+from shared.request_limits import enforce_limits
 
 Context = grpc.aio.ServicerContext
 
@@ -19,6 +20,7 @@ def _caller(context: Context) -> str:
     return caller_from_metadata(context.invocation_metadata())
 
 
+@enforce_limits(pb.DESCRIPTOR.services_by_name["LabelingService"])
 class LabelingServicer(labeling_pb2_grpc.LabelingServiceServicer):
     def __init__(self, operations: LabelingOperations) -> None:
         self.ops = operations

@@ -32,12 +32,11 @@ from services.release.storage.repository import ReleaseRepository
 from shared.db import Database
 from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from shared.identity import current_caller
+from shared.limits import MAX_CHUNK_BYTES, MIN_CHUNK_BYTES
 from shared.paging import decode_token, encode_token, page_size
 from shared.roles import Role, require
 from shared.task_types import TaskType, spec
 
-MIN_CHUNK = 1024
-MAX_CHUNK = 4 * 1024 * 1024
 DEFAULT_CHUNK = 1024 * 1024
 DIFF_BATCH = 500
 
@@ -175,8 +174,9 @@ class ReleaseOperations:
     async def download(self, release_id: str, offset: int,
                        chunk_size: int) -> AsyncIterator[tuple[bytes, int, int]]:
         """(data, offset, total size) chunks from `offset`."""
-        if chunk_size and not MIN_CHUNK <= chunk_size <= MAX_CHUNK:
-            raise InvalidArgument.of("chunk_size", f"in [{MIN_CHUNK}, {MAX_CHUNK}], or 0")
+        if chunk_size and not MIN_CHUNK_BYTES <= chunk_size <= MAX_CHUNK_BYTES:
+            raise InvalidArgument.of("chunk_size", f"at least {MIN_CHUNK_BYTES} and at most "
+                                                   f"{MAX_CHUNK_BYTES} bytes, or 0")
         if offset < 0:
             raise InvalidArgument.of("offset", "must not be negative")
         release = await self._succeeded(release_id, "release_id")

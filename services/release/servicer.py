@@ -15,6 +15,7 @@ from services.release.domain.exports import ExportFormat
 from services.release.operations import ReleaseOperations
 from shared.errors import InvalidArgument
 from shared.identity import caller_from_metadata
+from shared.request_limits import enforce_limits
 
 Context = grpc.aio.ServicerContext
 
@@ -52,6 +53,7 @@ def _summary(summary: Summary) -> pb.DiffSummary:
                     for name, c in summary.label_sets.items()])
 
 
+@enforce_limits(pb.DESCRIPTOR.services_by_name["ReleaseService"])
 class ReleaseServicer(release_pb2_grpc.ReleaseServiceServicer):
     def __init__(self, operations: ReleaseOperations) -> None:
         self.ops = operations

@@ -9,16 +9,21 @@ from typing import Any
 from services.dataset.domain.models import AttributeDefinition, InputType, TaskAttributes
 from shared.attribute_values import is_number, value_problem
 from shared.errors import Violations
+from shared.limits import (
+    MAX_ATTRIBUTES,
+    MAX_CATEGORIES,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_FRAMES,
+    MAX_NAME_LENGTH,
+    MAX_SAMPLE_NAME_LENGTH,
+    MAX_SENSORS,
+    MAX_TEXT_LENGTH,
+    MAX_URL_LENGTH,
+)
 from shared.task_types import SENSOR_TASK_TYPES, SampleKind, TaskType, spec
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+NAME_PATTERN = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_NAME_LENGTH - 1}}}$")
 COLOR_PATTERN = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
-MAX_DESCRIPTION = 10_000
-MAX_SAMPLE_NAME = 500
-MAX_FRAMES = 100_000
-MAX_SENSORS = 64
-MAX_CATEGORIES = 10_000
-MAX_ATTRIBUTES = 1_000
 POINTCLOUD_TYPES = frozenset(
     {"pcd", "binary-xyz", "binary-xyzi", "kitti", "nuscenes", "ply", "las"}
 )
@@ -28,13 +33,13 @@ def check_resource_name(violations: Violations, name: str, field: str) -> None:
     if not name:
         violations.add(field, "required")
     elif not NAME_PATTERN.match(name):
-        violations.add(field, "1 to 100 letters, digits, '.', '_' or '-', starting with a "
-                              "letter or digit")
+        violations.add(field, f"1 to {MAX_NAME_LENGTH} letters, digits, '.', '_' or '-', "
+                              "starting with a letter or digit")
 
 
 def check_description(violations: Violations, text: str, field: str) -> None:
-    if len(text) > MAX_DESCRIPTION:
-        violations.add(field, f"longer than {MAX_DESCRIPTION} characters")
+    if len(text) > MAX_DESCRIPTION_LENGTH:
+        violations.add(field, f"at most {MAX_DESCRIPTION_LENGTH} characters, got {len(text)}")
 
 
 def value_fits(definition: AttributeDefinition, value: Any) -> str | None:
@@ -45,7 +50,7 @@ def value_fits(definition: AttributeDefinition, value: Any) -> str | None:
 def check_attribute_definitions(violations: Violations,
                                 definitions: tuple[AttributeDefinition, ...], field: str) -> None:
     if len(definitions) > MAX_ATTRIBUTES:
-        violations.add(field, f"more than {MAX_ATTRIBUTES} attributes")
+        violations.add(field, f"at most {MAX_ATTRIBUTES} attributes, got {len(definitions)}")
         return
     seen: set[str] = set()
     for i, definition in enumerate(definitions):
@@ -82,7 +87,8 @@ def check_task_attributes(violations: Violations, attributes: TaskAttributes, ta
                           field: str) -> None:
     categories = attributes.categories
     if len(categories) > MAX_CATEGORIES:
-        violations.add(f"{field}.categories", f"more than {MAX_CATEGORIES} categories")
+        violations.add(f"{field}.categories",
+                       f"at most {MAX_CATEGORIES} categories, got {len(categories)}")
         return
     ids: set[int] = set()
     names: set[str] = set()
@@ -116,6 +122,9 @@ def _check_url_holder(violations: Violations, value: Any, field: str) -> None:
         violations.add(field, "must be an object with a url")
     elif not isinstance(value.get("url"), str) or not value["url"]:
         violations.add(f"{field}.url", "required: a non-empty string")
+    elif len(value["url"]) > MAX_URL_LENGTH:
+        violations.add(f"{field}.url", f"at most {MAX_URL_LENGTH} characters, "
+                                       f"got {len(value['url'])}")
 
 
 def _check_vector(violations: Violations, value: Any, field: str, keys: str) -> None:
@@ -185,7 +194,7 @@ def _check_frames(violations: Violations, attributes: dict[str, Any], field: str
         violations.add(f"{field}.frames", "required: a non-empty list of frames")
         return
     if len(frames) > MAX_FRAMES:
-        violations.add(f"{field}.frames", f"more than {MAX_FRAMES} frames")
+        violations.add(f"{field}.frames", f"at most {MAX_FRAMES} frames, got {len(frames)}")
         return
     for i, frame in enumerate(frames):
         path = f"{field}.frames[{i}]"
@@ -196,8 +205,7 @@ def _check_frames(violations: Violations, attributes: dict[str, Any], field: str
             _check_pointcloud(violations, frame, path)
         else:
             _check_url_holder(violations, frame.get("image"), f"{path}.image")
-        if "name" in frame and not isinstance(frame["name"], str):
-            violations.add(f"{path}.name", "must be a string")
+        check_text(violations, frame.get("name", ""), f"{path}.name")
         _check_timestamp(violations, frame, path)
 
 
@@ -223,7 +231,7 @@ def _check_sensors(violations: Violations, attributes: dict[str, Any], field: st
         violations.add(f"{field}.sensors", "required: a non-empty list of sensors")
         return
     if len(sensors) > MAX_SENSORS:
-        violations.add(f"{field}.sensors", f"more than {MAX_SENSORS} sensors")
+        violations.add(f"{field}.sensors", f"at most {MAX_SENSORS} sensors, got {len(sensors)}")
         return
     names: set[str] = set()
     for i, sensor in enumerate(sensors):
@@ -234,6 +242,9 @@ def _check_sensors(violations: Violations, attributes: dict[str, Any], field: st
         name = sensor.get("name")
         if not isinstance(name, str) or not name:
             violations.add(f"{path}.name", "required")
+        elif len(name) > MAX_TEXT_LENGTH:
+            violations.add(f"{path}.name", f"at most {MAX_TEXT_LENGTH} characters, "
+                                           f"got {len(name)}")
         elif name in names:
             violations.add(f"{path}.name", f"duplicate sensor name {name!r}")
         else:
@@ -257,5 +268,13 @@ def _check_sensors(violations: Violations, attributes: dict[str, Any], field: st
 def check_sample_name(violations: Violations, name: str, field: str) -> None:
     if not name:
         violations.add(field, "required")
-    elif len(name) > MAX_SAMPLE_NAME:
-        violations.add(field, f"longer than {MAX_SAMPLE_NAME} characters")
+    elif len(name) > MAX_SAMPLE_NAME_LENGTH:
+        violations.add(field, f"at most {MAX_SAMPLE_NAME_LENGTH} characters, got {len(name)}")
+
+
+def check_text(violations: Violations, value: Any, field: str) -> None:
+    """An optional short text inside a JSON document (a frame's name)."""
+    if not isinstance(value, str):
+        violations.add(field, "must be a string")
+    elif len(value) > MAX_TEXT_LENGTH:
+        violations.add(field, f"at most {MAX_TEXT_LENGTH} characters, got {len(value)}")

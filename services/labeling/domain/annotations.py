@@ -10,10 +10,10 @@ import math
 from typing import Any
 
 from services.labeling.domain.attributes import check_attributes, is_int
-from services.labeling.domain.formats import MAX_POINTS
 from services.labeling.domain.models import Category, DatasetInfo
 from shared.attribute_values import is_number
 from shared.errors import Violations
+from shared.limits import MAX_VERTICES
 
 # Points a geometry type takes: (minimum, exact) — exact None means "at least minimum".
 POINT_COUNTS: dict[str, tuple[int, int | None]] = {
@@ -52,8 +52,8 @@ def _check_points(violations: Violations, points: Any, kind: str, dims: int,
     if not isinstance(points, list):
         violations.add(path, f"required: a list of [{'x, y' if dims == 2 else 'x, y, z'}]")
         return
-    if len(points) > MAX_POINTS:
-        violations.add(path, f"more than {MAX_POINTS} points")
+    if len(points) > MAX_VERTICES:
+        violations.add(path, f"at most {MAX_VERTICES} points, got {len(points)}")
         return
     minimum, exact = POINT_COUNTS[kind]
     if kind == "keypoints" and category is not None and category.keypoint_names:

@@ -1,5 +1,8 @@
 """The label JSON formats (`Label.attributes_json`), fixed: other services read them.
 
+Limits (shared.limits) keep one save's validation bounded: annotations per frame, points
+per annotation (MAX_VERTICES), URL and text lengths, violations reported.
+
 Every violation of these shapes is INVALID_ARGUMENT naming the JSON path inside
 `label.attributes_json`, e.g. `label.attributes_json.frames[12].annotations[3].points`.
 Unknown keys are kept as they are, except where stated.
@@ -85,8 +88,3 @@ from __future__ import annotations
 IMAGE_FORMAT_VERSION = "0.1"
 SEQUENCE_FORMAT_VERSION = "0.2"
 CUBOID_FORMAT_VERSION = "0.2"
-
-# Limits that keep one save's validation bounded.
-MAX_ANNOTATIONS_PER_FRAME = 10_000
-MAX_POINTS = 100_000
-MAX_VIOLATIONS = 100

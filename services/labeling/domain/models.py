@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from shared.task_types import TaskType
@@ -49,6 +50,11 @@ class AttributeDefinition:
     max: float | None = None
     is_mandatory: bool = False
     is_track_level: bool = False
+
+    @cached_property
+    def allowed_values(self) -> frozenset[str]:
+        # A set: a label may check thousands of values against a long list.
+        return frozenset(self.values)
 
 
 @dataclass(frozen=True)

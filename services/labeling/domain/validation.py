@@ -15,12 +15,16 @@ from services.labeling.domain.attributes import check_attributes, is_int
 from services.labeling.domain.formats import (
     CUBOID_FORMAT_VERSION,
     IMAGE_FORMAT_VERSION,
-    MAX_ANNOTATIONS_PER_FRAME,
-    MAX_POINTS,
     SEQUENCE_FORMAT_VERSION,
 )
 from services.labeling.domain.models import DatasetInfo, SampleInfo
 from services.labeling.domain.violations import CappedViolations
+from shared.limits import (
+    MAX_ANNOTATIONS_PER_FRAME,
+    MAX_POINT_ANNOTATIONS,
+    MAX_TEXT_LENGTH,
+    MAX_URL_LENGTH,
+)
 from shared.task_types import LabelKind, TaskType, spec
 
 LABEL_FIELD = "label.attributes_json"
@@ -54,6 +58,9 @@ def _format_version(violations: CappedViolations, document: dict[str, Any], defa
     if not isinstance(version, str):
         violations.add(f"{path}.format_version", "must be a string")
         return default
+    if len(version) > MAX_TEXT_LENGTH:
+        violations.add(f"{path}.format_version", f"at most {MAX_TEXT_LENGTH} characters")
+        return default
     return version
 
 
@@ -64,7 +71,8 @@ def _annotation_list(violations: CappedViolations, value: Any, path: str) -> lis
         violations.add(path, "must be a list of annotations")
         return []
     if len(value) > MAX_ANNOTATIONS_PER_FRAME:
-        violations.add(path, f"more than {MAX_ANNOTATIONS_PER_FRAME} annotations")
+        violations.add(path, f"at most {MAX_ANNOTATIONS_PER_FRAME} annotations, "
+                             f"got {len(value)}")
         return []
     return value
 
@@ -104,10 +112,17 @@ def _segmentation(violations: CappedViolations, document: dict[str, Any], datase
             not bitmap["url"]
         ):
             violations.add(f"{path}.segmentation_bitmap.url", "required: a non-empty string")
+        elif len(bitmap["url"]) > MAX_URL_LENGTH:
+            violations.add(f"{path}.segmentation_bitmap.url",
+                           f"at most {MAX_URL_LENGTH} characters, got {len(bitmap['url'])}")
         return
     points = document.get("point_annotations", [])
-    if not isinstance(points, list) or len(points) > 100 * MAX_POINTS:
+    if not isinstance(points, list):
         violations.add(f"{path}.point_annotations", "must be a list of annotation ids")
+        return
+    if len(points) > MAX_POINT_ANNOTATIONS:
+        violations.add(f"{path}.point_annotations",
+                       f"at most {MAX_POINT_ANNOTATIONS} points, got {len(points)}")
         return
     ids = {a.get("id") for a in annotations if isinstance(a, dict)} | {0}
     for i, value in enumerate(points):

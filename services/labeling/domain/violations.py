@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.labeling.domain.formats import MAX_VIOLATIONS
 from shared.errors import FieldViolation, InvalidArgument, Violations
+from shared.limits import MAX_VIOLATIONS
 
 
 @dataclass

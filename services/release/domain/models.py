@@ -8,10 +8,8 @@ from enum import StrEnum
 from typing import Any
 
 from shared.errors import Violations
+from shared.limits import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, MAX_REQUEST_ID_LENGTH
 
-MAX_NAME = 100
-MAX_DESCRIPTION = 10_000
-MAX_REQUEST_ID = 100
 DEFAULT_LABEL_SET = "ground-truth"
 
 
@@ -94,12 +92,12 @@ def check_draft(draft: ReleaseDraft, request_id: str) -> None:
         violations.add("release.dataset_id", "required")
     if not draft.name.strip():
         violations.add("release.name", "required")
-    elif len(draft.name) > MAX_NAME:
-        violations.add("release.name", f"at most {MAX_NAME} characters")
+    elif len(draft.name) > MAX_NAME_LENGTH:
+        violations.add("release.name", f"at most {MAX_NAME_LENGTH} characters")
     elif any(not c.isprintable() for c in draft.name):
         violations.add("release.name", "must not contain control characters")
-    if len(draft.description) > MAX_DESCRIPTION:
-        violations.add("release.description", f"at most {MAX_DESCRIPTION} characters")
-    if len(request_id) > MAX_REQUEST_ID:
-        violations.add("request_id", f"at most {MAX_REQUEST_ID} characters")
+    if len(draft.description) > MAX_DESCRIPTION_LENGTH:
+        violations.add("release.description", f"at most {MAX_DESCRIPTION_LENGTH} characters")
+    if len(request_id) > MAX_REQUEST_ID_LENGTH:
+        violations.add("request_id", f"at most {MAX_REQUEST_ID_LENGTH} characters")
     violations.raise_if_any()

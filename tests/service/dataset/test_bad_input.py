@@ -104,7 +104,7 @@ async def test_dataset_reads_and_writes_on_missing_or_bad_ids(dataset_stub):
     (json.dumps({"frames": [{"image": {"url": "a"}}] * 100_001}),
      "sample.attributes_json.frames"),
     ("[" * 100 + "]" * 100, "sample.attributes_json"),
-    ('{"a":' * 40 + "1" + "}" * 40, "sample.attributes_json"),
+    ('{"a":' * 40 + "1" + "}" * 40, "sample.attributes_json" + ".a" * 32),
 ])
 async def test_create_sample_names_the_bad_field(dataset_stub, attributes, field):
     dataset = await create_dataset(dataset_stub)
