@@ -10,6 +10,7 @@ import grpc
 from shared import tracing
 from shared.auth_grpc import forwarding_interceptors
 from shared.config import ServiceConfig
+from shared.limits import MAX_MESSAGE_BYTES
 from shared.peers import deadline_interceptors
 
 # The deadline of a service-to-service call that names none (channel_to).
@@ -38,8 +39,8 @@ SERVICE_CONFIG = json.dumps(
 CHANNEL_OPTIONS: list[tuple[str, object]] = [
     ("grpc.service_config", SERVICE_CONFIG),
     ("grpc.enable_retries", 1),
-    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
-    ("grpc.max_send_message_length", 64 * 1024 * 1024),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.keepalive_time_ms", 30_000),
 ]
 

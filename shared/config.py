@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.auth import AUTH_VARIABLES, AuthConfig
+from shared.limits import MAX_MESSAGE_BYTES
 from shared.tls import TlsConfig, tls_config
 
 SERVICES: tuple[str, ...] = ("dataset", "labeling", "interpolation", "release")
@@ -134,7 +135,7 @@ def load(service: str) -> ServiceConfig:
         log_format=_env("FRAMEWISE_LOG_FORMAT", "json"),
         auto_migrate=_env("FRAMEWISE_AUTO_MIGRATE", "true").lower() in ("1", "true", "yes"),
         grace_period_s=float(_env("FRAMEWISE_GRACE_PERIOD_S", "10")),
-        max_message_bytes=int(_env("FRAMEWISE_MAX_MESSAGE_BYTES", str(64 * 1024 * 1024))),
+        max_message_bytes=int(_env("FRAMEWISE_MAX_MESSAGE_BYTES", str(MAX_MESSAGE_BYTES))),
         max_connection_age_ms=int(_env("FRAMEWISE_MAX_CONNECTION_AGE_MS", "300000")),
         peers={other: service_address(other) for other in SERVICES},
         metrics_port=metrics_port(service),

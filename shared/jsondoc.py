@@ -9,20 +9,21 @@ from shared.errors import InvalidArgument
 from shared.limits import MAX_JSON_BYTES, MAX_JSON_DEPTH, MAX_JSON_KEY_LENGTH
 
 
-def _within_limits(value: Any) -> bool:
-    """Depth and key lengths within the limits. Iterative, so a hostile document cannot
-    exhaust the interpreter stack; no paths are built (the common case is a good one)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            if depth > MAX_JSON_DEPTH or (item and max(map(len, item)) > MAX_JSON_KEY_LENGTH):
-                return False
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            if depth > MAX_JSON_DEPTH:
-                return False
-            stack.extend((v, depth + 1) for v in item)
+def _within_limits(item: dict[str, Any] | list[Any], depth: int = 1) -> bool:
+    """Depth and key lengths of a container within the limits. Recursive over containers
+    only, and never deeper than MAX_JSON_DEPTH + 1 calls (it stops there); builds no paths
+    (the common case is a good document)."""
+    if depth > MAX_JSON_DEPTH:
+        return False
+    values: Any = item
+    if type(item) is dict:
+        if item and max(map(len, item)) > MAX_JSON_KEY_LENGTH:
+            return False
+        values = item.values()
+    for value in values:
+        kind = type(value)
+        if (kind is dict or kind is list) and not _within_limits(value, depth + 1):
+            return False
     return True
 
 
@@ -47,7 +48,7 @@ def _first_problem(value: Any, field: str) -> tuple[str, str]:
 
 def document_problem(value: Any, field: str) -> tuple[str, str] | None:
     """None for a document within the depth and key limits, else (JSON path, limit)."""
-    if _within_limits(value):
+    if not isinstance(value, dict | list) or _within_limits(value):
         return None
     return _first_problem(value, field)
 

@@ -46,3 +46,11 @@ async def expect_error(call: Awaitable[Any], code: grpc.StatusCode,
         violations = field_violations(error)
         assert field in violations, f"no violation on {field!r}: {violations}"
     return error
+
+
+async def expect_limit(call: Awaitable[Any], field: str, limit: int) -> grpc.aio.AioRpcError:
+    """Awaits `call`, asserts INVALID_ARGUMENT with a violation on `field` naming `limit`."""
+    error = await expect_error(call, grpc.StatusCode.INVALID_ARGUMENT, field)
+    description = field_violations(error)[field]
+    assert f"at most {limit}" in description, f"{field}: {description!r} names no limit {limit}"
+    return error

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from shared.errors import InvalidArgument
-from shared.limits import MAX_JSON_DEPTH, MAX_JSON_KEY_LENGTH
 from shared.jsondoc import parse_object
+from shared.limits import MAX_JSON_DEPTH, MAX_JSON_KEY_LENGTH
 from shared.paging import decode_token, encode_token, page_size
 
 
