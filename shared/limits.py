@@ -90,6 +90,14 @@ MAX_FRAMES_PER_MESSAGE = 10_000
 # Object states (frames x tracks) one StreamFrameStates call may send: a bigger sequence
 # is streamed in ranges of frames (start_frame, end_frame).
 MAX_STREAM_STATES = 1_000_000_000
+# Bytes of one object's state on one frame (coordinates, visibility flags, attributes,
+# track attributes), encoded: the interpolation encoder's length slots hold < 2 MiB.
+MAX_OBJECT_STATE_BYTES = 1024 * 1024
+# Bytes the object states of the frames of one message may take while they are encoded:
+# frames x objects x the widest object (every state of a geometry is laid out as wide as
+# its widest); as much as one message holds. Bounds a stream's memory however wide its
+# objects are.
+MAX_FRAME_ENCODING_BYTES = MAX_MESSAGE_BYTES
 
 # Releases
 # Bytes per DownloadRelease message a client may ask for.

@@ -21,10 +21,9 @@ from services.interpolation.domain import (
 from services.interpolation.wire_in import KeyframeColumns, Unsupported, read_keyframes
 from shared import jsondoc
 from shared.errors import InvalidArgument
+from shared.limits import MAX_INLINE_FRAMES, MAX_KEYFRAMES, MAX_TRACKS, MAX_VERTICES
 
-MAX_TRACKS = 100_000
-MAX_FRAMES = 10_000_000
-MAX_VERTICES = 10_000
+# Visibility flags are small enums (the field's tools use 0 to 2).
 MAX_VISIBILITY = 127
 _FLAT_GEOMETRIES = [common_pb2.GEOMETRY_TYPE_BBOX, common_pb2.GEOMETRY_TYPE_KEYPOINTS]
 
@@ -134,13 +133,17 @@ def table_from_proto(tracks: Sequence[pb.Track], field: str) -> TrackTable:
     """The request's tracks as the engine's table, with no Python step per keyframe (but
     for attributes); the value rules are the engine's (InterpolationPlan)."""
     if len(tracks) > MAX_TRACKS:
-        raise InvalidArgument.of(field, f"more than {MAX_TRACKS} tracks")
+        raise InvalidArgument.of(field, f"at most {MAX_TRACKS} tracks, got {len(tracks)}")
     track_id, category_id, code, dims = _track_columns(tracks, field)
     track_attributes = tuple(
         jsondoc.parse_object(t.track_attributes_json, f"{field}[{i}].track_attributes_json")
         for i, t in enumerate(tracks))
     kf = _keyframe_columns(tracks)
     counts, removed, m = kf.counts, kf.removed, kf.removed.shape[0]
+    if counts.size and counts.max() > MAX_KEYFRAMES:
+        track = int(np.argmax(counts > MAX_KEYFRAMES))
+        raise InvalidArgument.of(f"{field}[{track}].keyframes", f"at most {MAX_KEYFRAMES} "
+                                 f"keyframes, got {int(counts[track])}")
     # A remove-keyframe's coordinates and flags are ignored: counted as none.
     value_counts, values = kf.value_counts, kf.values
     flag_counts, flags = kf.visibility_counts, kf.visibility
@@ -151,7 +154,7 @@ def table_from_proto(tracks: Sequence[pb.Track], field: str) -> TrackTable:
         flag_counts = np.where(removed, 0, flag_counts)
     cuboid = np.repeat(code == common_pb2.GEOMETRY_TYPE_CUBOID, counts)
     big = ~cuboid & (value_counts // np.repeat(dims, counts) > MAX_VERTICES)
-    _keyframe_error(big, counts, "coordinates", f"more than {MAX_VERTICES} vertices", field)
+    _keyframe_error(big, counts, "coordinates", f"at most {MAX_VERTICES} vertices", field)
     if flags.size and (flags.min() < 0 or flags.max() > MAX_VISIBILITY):
         owner = np.repeat(np.arange(m), flag_counts)
         bad = np.zeros(m, dtype=bool)
@@ -190,6 +193,7 @@ def options_from_proto(message: pb.InterpolationOptions) -> InterpolationOptions
 
 
 def check_frame_count(frame_count: int, field: str) -> int:
-    if not 0 < frame_count <= MAX_FRAMES:
-        raise InvalidArgument.of(field, f"must be in [1, {MAX_FRAMES}]")
+    if not 0 < frame_count <= MAX_INLINE_FRAMES:
+        raise InvalidArgument.of(field, f"must be in [1, {MAX_INLINE_FRAMES}] (at most "
+                                        f"{MAX_INLINE_FRAMES} frames)")
     return frame_count

@@ -7,7 +7,9 @@ methods are registered with no response serializer.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import grpc
 import numpy as np
@@ -19,7 +21,12 @@ from services.interpolation.domain import InterpolationInputError, Interpolation
 from services.interpolation.sources import Source, StoredLabels, inline_source
 from shared.errors import FailedPrecondition, InvalidArgument
 from shared.identity import IDENTITY_METADATA_KEY
-from shared.limits import MAX_FRAMES_PER_MESSAGE, MAX_STREAM_STATES
+from shared.limits import (
+    MAX_FRAME_ENCODING_BYTES,
+    MAX_FRAMES_PER_MESSAGE,
+    MAX_OBJECT_STATE_BYTES,
+    MAX_STREAM_STATES,
+)
 from shared.request_limits import enforce_limits
 
 Context = grpc.aio.ServicerContext
@@ -32,6 +39,9 @@ TARGET_MESSAGE_BYTES = 1_000_000
 # that memory stays bounded (a few tens of MB) however long the sequence.
 ENGINE_BLOCK_STATES = 262_144
 MAX_ENGINE_BLOCK_FRAMES = 4096
+# Bytes of a block while it is encoded (states x the widest state): wide objects (long
+# polygons, big attributes) make blocks of fewer frames.
+ENGINE_BLOCK_BYTES = 32 * 1024 * 1024
 
 
 def check_frames_per_message(requested: int) -> int:
@@ -55,13 +65,46 @@ def check_stream_size(request: pb.StreamFrameStatesRequest, source: Source) -> N
                          "of frames (start_frame, end_frame) at a time")
 
 
-def engine_block_frames(track_count: int, per_message: int) -> int:
-    """Frames per engine block: about ENGINE_BLOCK_STATES states, a multiple of the
-    requested frames per message."""
-    frames = max(1, min(MAX_ENGINE_BLOCK_FRAMES, ENGINE_BLOCK_STATES // max(1, track_count)))
+def engine_block_frames(track_count: int, per_message: int, widest_state: int = 0) -> int:
+    """Frames per engine block: about ENGINE_BLOCK_STATES states and at most about
+    ENGINE_BLOCK_BYTES, a multiple of the requested frames per message."""
+    tracks = max(1, track_count)
+    frames = max(1, min(MAX_ENGINE_BLOCK_FRAMES, ENGINE_BLOCK_STATES // tracks,
+                        ENGINE_BLOCK_BYTES // (tracks * max(1, widest_state))))
     if per_message:
         frames = max(per_message, frames - frames % per_message)
     return frames
+
+
+def widest_state(tracks: TrackTable) -> int:
+    """An upper bound of the bytes one object state takes while a block is encoded: the
+    widest coordinates, flags and attributes (every state of a geometry is laid out as
+    wide as the widest)."""
+    def widest_json(documents: Sequence[Any]) -> int:
+        return max((len(json.dumps(d, separators=(",", ":"), ensure_ascii=False).encode())
+                    for d in documents if d), default=0)
+
+    values = int(tracks.value_counts.max(initial=0))
+    flags = int(tracks.visibility_counts.max(initial=0))
+    return (64 + 8 * values + 5 * flags + widest_json(tracks.attributes)
+            + widest_json(tracks.track_attributes))
+
+
+def check_encoding(tracks: TrackTable, per_message: int, field: str) -> int:
+    """The widest state, within MAX_OBJECT_STATE_BYTES, and a message's frames x objects x
+    the widest within MAX_FRAME_ENCODING_BYTES: checked before anything is encoded."""
+    widest = widest_state(tracks)
+    if widest > MAX_OBJECT_STATE_BYTES:
+        raise InvalidArgument.of(field, f"at most {MAX_OBJECT_STATE_BYTES} bytes per object "
+                                        f"state (coordinates and attributes), got {widest}")
+    frames = max(1, per_message)
+    if frames * len(tracks) * widest > MAX_FRAME_ENCODING_BYTES:
+        raise InvalidArgument.of(
+            "frames_per_message" if per_message > 1 else field,
+            f"at most {MAX_FRAME_ENCODING_BYTES} bytes per message while encoding (frames x "
+            f"objects x the widest object): {frames} x {len(tracks)} x {widest} bytes; ask "
+            "for fewer tracks (track_ids) or frames per message")
+    return widest
 
 
 def _filter(tracks: TrackTable, wanted: Sequence[int]) -> TrackTable:
@@ -92,8 +135,13 @@ class InterpolationServicer:
         raise InvalidArgument.of("source", "one of inline or stored_label is required")
 
     @staticmethod
-    def _plan(source: Source, track_ids: Sequence[int]) -> InterpolationPlan:
+    def _plan(source: Source, track_ids: Sequence[int],
+              per_message: int = 0) -> tuple[InterpolationPlan, int]:
+        """The plan and the widest of its states in bytes."""
         tracks = _filter(source.tracks, track_ids)
+        field = ("track_ids" if track_ids
+                 else "inline.tracks" if source.field == "inline" else "stored_label")
+        widest = check_encoding(tracks, per_message, field)
         try:
             plan = InterpolationPlan(tracks, source.frame_count, timestamps=source.timestamps,
                                      options=source.options)
@@ -101,7 +149,7 @@ class InterpolationServicer:
             if source.field == "inline":
                 raise InvalidArgument.of(request_field(exc, "inline"), exc.message) from exc
             raise FailedPrecondition(f"the stored label cannot be interpolated: {exc}") from exc
-        return plan
+        return plan, widest
 
     @staticmethod
     def _encoder(source: Source, plan: InterpolationPlan) -> wire.FrameEncoder:
@@ -114,12 +162,14 @@ class InterpolationServicer:
         source = await self._source(request, context)
         check_stream_size(request, source)
         # Validation and per-piece precompute take a while for big requests: off the loop.
-        plan = await asyncio.to_thread(self._plan, source, request.track_ids)
         per_message = check_frames_per_message(request.frames_per_message)
+        plan, widest = await asyncio.to_thread(self._plan, source, request.track_ids,
+                                               per_message)
         stop = request.end_frame or plan.frame_count
         try:
             blocks = plan.iter_blocks(request.start_frame, stop,
-                                      engine_block_frames(len(plan.track_ids), per_message))
+                                      engine_block_frames(len(plan.track_ids), per_message,
+                                                          widest))
         except InterpolationInputError as exc:
             raise InvalidArgument.of(request_field(exc, source.field), exc.message) from exc
         encoder = self._encoder(source, plan)
@@ -142,11 +192,18 @@ class InterpolationServicer:
 
     async def GetFrameState(self, request: pb.GetFrameStateRequest, context: Context) -> bytes:
         source = await self._source(request, context)
-        plan = self._plan(source, request.track_ids)
-        if not 0 <= request.frame < plan.frame_count:
-            raise InvalidArgument.of("frame", f"must be in [0, {plan.frame_count})")
-        block = plan.block(request.frame, request.frame + 1)
-        return self._encoder(source, plan).messages(block, plan.frame_count, per_message=1)[0]
+
+        def compute() -> bytes:
+            plan, _ = self._plan(source, request.track_ids)
+            if not 0 <= request.frame < plan.frame_count:
+                raise InvalidArgument.of("frame", f"must be in [0, {plan.frame_count})")
+            block = plan.block(request.frame, request.frame + 1)
+            return self._encoder(source, plan).messages(block, plan.frame_count,
+                                                        per_message=1)[0]
+
+        # Many tracks take a while to check and plan: off the event loop, as for streams,
+        # so the service keeps answering other calls meanwhile.
+        return await asyncio.to_thread(compute)
 
 
 def add_to_server(servicer: InterpolationServicer, server: grpc.aio.Server,

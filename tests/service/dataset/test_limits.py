@@ -160,11 +160,14 @@ def _nested(depth: int) -> dict[str, Any]:
 
 async def test_json_documents_at_and_over_their_limits(dataset_stub):
     create = dataset_stub.CreateDataset
-    # size: checked before the text is parsed (a document at the limit is served in
-    # tests/service/interpolation/test_limits.py, where it is not stored)
-    big = '{"p":"' + "x" * (L.MAX_JSON_BYTES - len('{"p":""}')) + '"} '
-    await expect_limit(create(_dataset(metadata_json=big)), "dataset.metadata_json",
-                       L.MAX_JSON_BYTES)
+    # size: checked before the text is parsed. At the limit the document is read and the
+    # call goes on (to a name already taken: storing 32 MiB would only make this slow).
+    taken = await create(_dataset())
+    big = '{"p":"' + "x" * (L.MAX_JSON_BYTES - len('{"p":""}')) + '"}'
+    await expect_error(create(_dataset(taken.name, metadata_json=big)),
+                       grpc.StatusCode.ALREADY_EXISTS)
+    await expect_limit(create(_dataset(taken.name, metadata_json=big + " ")),
+                       "dataset.metadata_json", L.MAX_JSON_BYTES)
     del big
     # depth and keys: the violation names the JSON path
     await create(_dataset(metadata_json=json.dumps(_nested(L.MAX_JSON_DEPTH))))
