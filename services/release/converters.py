@@ -34,6 +34,7 @@ GEOMETRY_NAMES: dict[int, str] = {
     common_pb2.GEOMETRY_TYPE_CUBOID: "cuboid",
 }
 GEOMETRY_NUMBERS = {name: number for number, name in GEOMETRY_NAMES.items()}
+_KEYPOINTS = common_pb2.GEOMETRY_TYPE_KEYPOINTS
 _LABEL_STATUS_PREFIX = "LABEL_STATUS_"
 
 
@@ -175,13 +176,18 @@ def frame_json(state: ipb.FrameState, dims: int, stored: dict[str, Any] | None) 
     names = GEOMETRY_NAMES
     parts: list[str] = []
     append = parts.append
+    # The bound `format` of each shape's template, looked up once per frame, not per object.
+    formats: dict[tuple[int, int, int], Any] = {}
     for o in state.objects:
         coordinates = o.coordinates
-        geometry = names[o.geometry_type]
-        flags = o.visibility if geometry == "keypoints" else ()
-        append(states.template(geometry, len(coordinates), len(flags), dims).format(
-            o.track_id, o.category_id, "true" if o.is_keyframe else "false",
-            o.attributes_json or "{}", *flags, *coordinates))
+        number = o.geometry_type
+        flags = o.visibility if number == _KEYPOINTS else ()
+        key = (number, len(coordinates), len(flags))
+        fmt = formats.get(key)
+        if fmt is None:
+            fmt = formats[key] = states.template(names[number], key[1], key[2], dims).format
+        append(fmt(o.track_id, o.category_id, "true" if o.is_keyframe else "false",
+                   o.attributes_json or "{}", *flags, *coordinates))
     annotations = ",".join(parts)
     parts = []
     if state.HasField("timestamp"):
