@@ -188,10 +188,16 @@ def frame_json(state: ipb.FrameState, dims: int, stored: dict[str, Any] | None) 
             fmt = formats[key] = states.template(names[number], key[1], key[2], dims).format
         append(fmt(o.track_id, o.category_id, "true" if o.is_keyframe else "false",
                    o.attributes_json or "{}", *flags, *coordinates))
-    annotations = ",".join(parts)
+    return frame_text(",".join(parts),
+                      state.timestamp if state.HasField("timestamp") else None, stored)
+
+
+def frame_text(annotations: str, timestamp: float | None,
+               stored: dict[str, Any] | None) -> str:
+    """A frame's JSON around its annotations' text; timestamp: the state's, if it has one."""
     parts = []
-    if state.HasField("timestamp"):
-        parts.append(f'"timestamp":{state.timestamp!r}')
+    if timestamp is not None:
+        parts.append(f'"timestamp":{timestamp!r}')
     elif stored and stored.get("timestamp") is not None:
         parts.append(f'"timestamp":{release_file.dumps(stored["timestamp"])}')
     parts.append(f'"annotations":[{annotations}]')

@@ -21,6 +21,7 @@ from typing import Any
 from framewise.interpolation.v1 import interpolation_pb2 as ipb
 from services.release import converters as conv
 from services.release.domain import release_file as rf
+from services.release.frame_layouts import frame_texts
 
 
 def format_frames(data: bytes, dims: int, extras: Sequence[dict[str, Any] | None],
@@ -30,10 +31,12 @@ def format_frames(data: bytes, dims: int, extras: Sequence[dict[str, Any] | None
     extras: per frame of the message, in order, what the stored label adds (timestamp,
     image attributes). first: the message holds the label's first frame.
     """
-    message = ipb.StreamFrameStatesResponse.FromString(data)
-    lines = [rf.frame(first and i == 0, conv.frame_json(state, dims, extras[i]))
-             for i, state in enumerate(message.frames)]
-    return "".join(lines).encode()
+    texts = frame_texts(data, dims, extras)
+    if texts is None:  # not laid out as the fast path expects: the parser reads it
+        message = ipb.StreamFrameStatesResponse.FromString(data)
+        texts = [conv.frame_json(state, dims, extras[i])
+                 for i, state in enumerate(message.frames)]
+    return "".join([rf.frame(first and i == 0, text) for i, text in enumerate(texts)]).encode()
 
 
 def frame_span(data: bytes) -> tuple[int, int]:
