@@ -137,22 +137,29 @@ class InterpolationPlan:
             if self._times is None
             else self._times[start:stop]
         )
-        # Time since each piece's keyframe, on the whole grid first (cheap broadcasting).
-        elapsed = np.take(table.origin, grid, out=scratch.elapsed[:frames], mode="clip")
-        np.subtract(times[:, None], elapsed, out=elapsed)
         n = int(per_frame.sum())
         flat = present.reshape(-1)
-        if n == frames * n_tracks:  # every track on every frame: no compaction
-            pid, elapsed = grid.reshape(-1), elapsed.reshape(-1)
-            track_index = np.tile(fam.track_index, frames)
+        everywhere = n == frames * n_tracks  # every track on every frame: no compaction
+        pid = grid.reshape(-1) if everywhere else np.compress(flat, grid, out=scratch.pid[:n])
+        row = np.repeat(np.arange(frames, dtype=np.int64), per_frame)  # frame within block
+        if isinstance(fam.kernel, LinearKernel):
+            # Elapsed time is gathered per state inside the kernel: none computed here.
+            coords = fam.kernel.evaluate_rows(pid, row, times)
+            counts = visibility = None
         else:
-            pid = np.compress(flat, grid.reshape(-1), out=scratch.pid[:n])
-            elapsed = np.compress(flat, elapsed.reshape(-1), out=scratch.flat_elapsed[:n])
-            track_index = fam.piece_track_index[pid]
-        coords, counts, visibility = fam.kernel.evaluate(pid, elapsed)
+            # Time since each piece's keyframe, on the whole grid first (cheap broadcasting).
+            elapsed = np.take(table.origin, grid, out=scratch.elapsed[:frames], mode="clip")
+            np.subtract(times[:, None], elapsed, out=elapsed)
+            elapsed = elapsed.reshape(-1)
+            if not everywhere:
+                elapsed = np.compress(flat, elapsed, out=scratch.flat_elapsed[:n])
+            coords, counts, visibility = fam.kernel.evaluate(pid, elapsed)
+        track_index = (
+            np.tile(fam.track_index, frames) if everywhere else fam.piece_track_index[pid]
+        )
         return GeometryColumns(
             geometry=fam.geometry,
-            frame_index=np.repeat(np.arange(start, stop, dtype=np.int64), per_frame),
+            frame_index=row + start,
             track_index=track_index,
             is_keyframe=table.is_keyframe[pid],
             attribute_index=fam.attribute_index[pid],

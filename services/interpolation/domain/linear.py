@@ -68,10 +68,42 @@ class LinearKernel:
     """BBOX (N, 2, 2) and POINT (N, 1, D) states."""
 
     def __init__(self, table: PieceTable, keyframes: np.ndarray) -> None:
-        self.base, delta = piece_bases(table, keyframes)
-        self.rate = per_time(delta, table.span)
+        self.shape = keyframes.shape[1:]
+        width = int(np.prod(self.shape))
+        base, delta = piece_bases(table, keyframes)
+        self.base = base.reshape(-1, width)
+        self.rate = per_time(delta, table.span).reshape(-1, width)
+        # The piece's origin once per coordinate: elapsed time then comes out as wide as the
+        # coordinates, with no per-state repeat.
+        self.origin = np.repeat(table.origin[:, None], width, axis=1)
 
     def evaluate(
         self, pid: np.ndarray, elapsed: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-        return blend(self.base, self.rate, pid, elapsed), None, None
+        coords = blend(self.base, self.rate, pid, elapsed)
+        return coords.reshape(-1, *self.shape), None, None
+
+    def evaluate_rows(self, pid: np.ndarray, row: np.ndarray, times: np.ndarray) -> np.ndarray:
+        """(N, *S) states of pieces pid (N,) on frames times[row] (row: (N,) int64 into
+        times (F,) float64).
+
+        Elapsed time is gathered as wide as the coordinates (the frame's time per coordinate,
+        minus the piece's origin per coordinate): no per-state repeat, and no elapsed array
+        to compact. Same operations as `blend` (t - origin, then base + elapsed * rate), so
+        the same bits.
+        """
+        n, width = pid.shape[0], self.base.shape[1]
+        out = np.empty((n, width))
+        wide_times = np.repeat(times[:, None], width, axis=1)
+        size = min(n, CHUNK)
+        elapsed, other = np.empty((size, width)), np.empty((size, width))
+        for a in range(0, n, CHUNK):
+            b = min(a + CHUNK, n)
+            index, m = pid[a:b], b - a
+            dst = out[a:b]
+            np.take(self.rate, index, axis=0, out=dst, mode="clip")
+            e = np.take(wide_times, row[a:b], axis=0, out=elapsed[:m], mode="clip")
+            e -= np.take(self.origin, index, axis=0, out=other[:m], mode="clip")
+            dst *= e
+            dst += np.take(self.base, index, axis=0, out=other[:m], mode="clip")
+        return out.reshape(-1, *self.shape)
