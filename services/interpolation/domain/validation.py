@@ -78,13 +78,19 @@ def _shape_ok(geometry: Geometry, shape: tuple[int, ...]) -> tuple[bool, str]:
     return shape in ((7,), (11,)), "(7,) or (11,)"
 
 
+_FLOAT64 = np.dtype(np.float64)
+
+
 def _coords(geometry: Geometry, value: object, where: str) -> np.ndarray:
     if value is None:
         raise InterpolationInputError(f"{where}.coords", "a state keyframe needs coordinates")
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InterpolationInputError(f"{where}.coords", "must be an array of numbers") from exc
+    if type(value) is np.ndarray and value.dtype is _FLOAT64:
+        arr = value  # the common case: no conversion, no copy
+    else:
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InterpolationInputError(f"{where}.coords", "must be an array of numbers") from exc
     ok, expected = _shape_ok(geometry, arr.shape)
     if not ok:
         raise InterpolationInputError(
@@ -138,37 +144,45 @@ def table_from_tracks(tracks: object) -> TrackTable:
         track = _track_head(raw, where)
         geometry = track.geometry
         dim = None
+        keypoints = geometry is Geometry.KEYPOINTS
+        dimensioned = geometry in DIMENSIONED
         for j, kf in enumerate(track.keyframes):
-            kw = f"{where}.keyframes[{j}]"
-            if not isinstance(kf, Keyframe):
-                raise InterpolationInputError(kw, "must be a Keyframe")
-            if not _is_int(kf.frame):
-                raise InterpolationInputError(f"{kw}.frame", "must be an integer")
-            if not isinstance(kf.attributes, Mapping):
-                raise InterpolationInputError(f"{kw}.attributes", "must be a mapping")
-            frames.append(int(kf.frame))
+            # The keyframe's name is only spelled out for an error: most keyframes have none.
+            if type(kf) is not Keyframe and not isinstance(kf, Keyframe):
+                raise InterpolationInputError(f"{where}.keyframes[{j}]", "must be a Keyframe")
+            frame = kf.frame
+            if type(frame) is not int and not _is_int(frame):
+                raise InterpolationInputError(f"{where}.keyframes[{j}].frame", "must be an integer")
+            if type(kf.attributes) is not dict and not isinstance(kf.attributes, Mapping):
+                raise InterpolationInputError(
+                    f"{where}.keyframes[{j}].attributes", "must be a mapping"
+                )
+            frames.append(int(frame))
             removed.append(bool(kf.removed))
             attributes.append(kf.attributes)
             if kf.removed:  # its coordinates, if any, are ignored (as the API contract says)
                 value_counts.append(0)
                 visibility_counts.append(0)
                 continue
-            arr = _coords(geometry, kf.coords, kw)
-            if geometry in DIMENSIONED:
+            arr = _coords(geometry, kf.coords, f"{where}.keyframes[{j}]")
+            if dimensioned:
                 if dim is None:
                     dim = arr.shape[1]
                 elif arr.shape[1] != dim:
                     raise InterpolationInputError(
-                        f"{kw}.coords", f"dimension {arr.shape[1]} differs from the track's {dim}"
+                        f"{where}.keyframes[{j}].coords",
+                        f"dimension {arr.shape[1]} differs from the track's {dim}",
                     )
             coords.append(arr.reshape(-1))
             value_counts.append(arr.size)
-            if geometry is Geometry.KEYPOINTS:
-                flags = _visibility(kf.visibility, arr.shape[0], kw)
+            if keypoints:
+                flags = _visibility(kf.visibility, arr.shape[0], f"{where}.keyframes[{j}]")
                 visibility.append(flags)
                 visibility_counts.append(flags.shape[0])
             elif kf.visibility is not None:
-                raise InterpolationInputError(f"{kw}.visibility", "only KEYPOINTS have visibility")
+                raise InterpolationInputError(
+                    f"{where}.keyframes[{j}].visibility", "only KEYPOINTS have visibility"
+                )
             else:
                 visibility_counts.append(0)
         dimensions.append(dim or 2)
