@@ -17,6 +17,7 @@ import asyncio
 import contextvars
 import logging
 import os
+import random
 import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -58,7 +59,7 @@ def setup(service: str) -> None:
         from opentelemetry.sdk.trace import TracerProvider
 
         resource = Resource.create({"service.name": f"framewise-{service}"})
-        provider = TracerProvider(resource=resource)
+        provider = TracerProvider(resource=resource, id_generator=PrivateRandomIds())
         if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip():
             try:
                 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
@@ -70,6 +71,33 @@ def setup(service: str) -> None:
             except Exception:
                 log.exception("cannot export spans over OTLP; tracing without export")
         trace.set_tracer_provider(provider)
+
+
+class PrivateRandomIds:
+    """Trace and span ids from a generator of their own, seeded from the OS.
+
+    The SDK's default draws from the module-level `random`, which anyone in the process
+    may seed (a library, a test framework): two pods seeded alike would then make the
+    same trace ids, and every id drawn moves everyone else's random sequence.
+    """
+
+    def __init__(self) -> None:
+        self._random = random.Random(os.urandom(32))
+
+    def generate_span_id(self) -> int:
+        span_id = 0
+        while span_id == trace.INVALID_SPAN_ID:
+            span_id = self._random.getrandbits(64)
+        return span_id
+
+    def generate_trace_id(self) -> int:
+        trace_id = 0
+        while trace_id == trace.INVALID_TRACE_ID:
+            trace_id = self._random.getrandbits(128)
+        return trace_id
+
+    def is_trace_id_random(self) -> bool:
+        return True
 
 
 def request_id() -> str | None:
