@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import collections
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import grpc
 
 from shared.auth import AuthConfig, VerifiedTokens, mint
+from shared.call_scope import scoped_handler
 from shared.errors import FailedPrecondition
 from shared.identity import authenticated, current_authorization, current_caller
-from shared.tracing import wrap_handler
 
 AUTHORIZATION_KEY = "authorization"
 # Probes and tooling stay open: health checks and server reflection need no token.
@@ -36,26 +37,11 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         self.config = config
         self.tokens = VerifiedTokens(config)
 
-    def _wrap_unary(self, behavior: Callable[..., Awaitable[Any]],
-                    method: str) -> Callable[..., Any]:
-        async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            authorization = _authorization(context)
-            caller = self.tokens.caller(authorization)
-            with authenticated(caller, authorization or ""):
-                return await behavior(request, context)
-
-        return wrapper
-
-    def _wrap_stream(self, behavior: Callable[..., AsyncIterator[Any]],
-                     method: str) -> Callable[..., Any]:
-        async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            authorization = _authorization(context)
-            caller = self.tokens.caller(authorization)
-            with authenticated(caller, authorization or ""):
-                async for item in behavior(request, context):
-                    yield item
-
-        return wrapper
+    def _scope(self, method: str, kind: str,
+               context: grpc.aio.ServicerContext) -> AbstractContextManager[None]:
+        authorization = _authorization(context)
+        caller = self.tokens.caller(authorization)
+        return authenticated(caller, authorization or "")
 
     async def intercept_service(
         self,
@@ -66,7 +52,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         method = handler_call_details.method
         if handler is None or method.startswith(OPEN_PREFIXES):
             return handler
-        wrapped = wrap_handler(handler, method, self._wrap_unary, self._wrap_stream)
+        wrapped = scoped_handler(handler, method, self._scope)
         if wrapped is handler:
             # A kind we cannot wrap would run unauthenticated: refuse it instead.
             raise RuntimeError(f"cannot authenticate {method}: unsupported handler kind")

@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from types import TracebackType
 from typing import Any
 
 import grpc
@@ -31,7 +32,8 @@ from prometheus_client import (
     generate_latest,
 )
 
-from shared.tracing import final_code, wrap_handler
+from shared.call_scope import OnMessage, scoped_handler
+from shared.tracing import final_code
 
 access_log = logging.getLogger("framewise.access")
 log = logging.getLogger("framewise.metrics")
@@ -70,7 +72,14 @@ class _Call:
         STARTED.labels(*self.labels).inc()
         self.start = time.perf_counter()
 
-    def done(self, error: BaseException | None) -> None:
+    def __enter__(self) -> OnMessage:
+        return self._count_message
+
+    def _count_message(self) -> None:
+        self.sent += 1
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         elapsed = time.perf_counter() - self.start
         code = final_code(self.context, error)
         HANDLED.labels(*self.labels, code.name).inc()
@@ -93,38 +102,6 @@ class _Call:
                            extra=extra)
 
 
-def _wrap_unary(behavior: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Any]:
-    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        call = _Call(method, "unary", context)
-        error: BaseException | None = None
-        try:
-            return await behavior(request, context)
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            call.done(error)
-
-    return wrapper
-
-
-def _wrap_stream(behavior: Callable[..., AsyncIterator[Any]], method: str) -> Callable[..., Any]:
-    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-        call = _Call(method, "server_stream", context)
-        error: BaseException | None = None
-        try:
-            async for item in behavior(request, context):
-                call.sent += 1
-                yield item
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            call.done(error)
-
-    return wrapper
-
-
 class MetricsInterceptor(grpc.aio.ServerInterceptor):
     """Counts and times every call (by method and final status code) and logs it."""
 
@@ -136,7 +113,7 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:  # an unknown method: not a label value we want to keep
             return handler
-        return wrap_handler(handler, handler_call_details.method, _wrap_unary, _wrap_stream)
+        return scoped_handler(handler, handler_call_details.method, _Call)
 
 
 class MetricsEndpoint:

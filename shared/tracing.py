@@ -20,13 +20,16 @@ import os
 import random
 import threading
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from types import TracebackType
 from typing import Any
 
 import grpc
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from shared.call_scope import scoped_handler
 
 log = logging.getLogger("framewise.tracing")
 
@@ -152,7 +155,7 @@ def _text(value: str | bytes) -> str:
 class _Call:
     """Starts the span of one incoming call and makes it (and the request id) current."""
 
-    def __init__(self, method: str, context: grpc.aio.ServicerContext) -> None:
+    def __init__(self, method: str, kind: str, context: grpc.aio.ServicerContext) -> None:
         carrier: dict[str, str] = {}
         for key, value in context.invocation_metadata() or ():
             if not key.endswith("-bin"):
@@ -172,11 +175,12 @@ class _Call:
         self.span.set_attribute("framewise.request_id", incoming)
         self._tokens: tuple[object, contextvars.Token[str | None]] | None = None
 
-    def enter(self) -> None:
+    def __enter__(self) -> None:
         token = otel_context.attach(trace.set_span_in_context(self.span))
         self._tokens = (token, _request_id.set(self.request_id))
 
-    def exit(self, error: BaseException | None) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         code = final_code(self.context, error)
         self.span.set_attribute("rpc.grpc.status_code", code.value[0])
         if code != grpc.StatusCode.OK:
@@ -192,39 +196,6 @@ class _Call:
                 pass  # a stream closed from another context: its task ends anyway
 
 
-def _wrap_unary(behavior: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Any]:
-    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        call = _Call(method, context)
-        call.enter()
-        error: BaseException | None = None
-        try:
-            return await behavior(request, context)
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            call.exit(error)
-
-    return wrapper
-
-
-def _wrap_stream(behavior: Callable[..., AsyncIterator[Any]], method: str) -> Callable[..., Any]:
-    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-        call = _Call(method, context)
-        call.enter()
-        error: BaseException | None = None
-        try:
-            async for item in behavior(request, context):
-                yield item
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            call.exit(error)
-
-    return wrapper
-
-
 class TracingServerInterceptor(grpc.aio.ServerInterceptor):
     """A SERVER span per call, child of the caller's `traceparent` when there is one."""
 
@@ -237,30 +208,7 @@ class TracingServerInterceptor(grpc.aio.ServerInterceptor):
         method = handler_call_details.method
         if handler is None or method.startswith(UNTRACED_PREFIXES):
             return handler
-        return wrap_handler(handler, method, _wrap_unary, _wrap_stream)
-
-
-def wrap_handler(handler: grpc.RpcMethodHandler, method: str,
-                 wrap_unary: Callable[..., Any], wrap_stream: Callable[..., Any],
-                 ) -> grpc.RpcMethodHandler:
-    """`handler` with its unary-unary or async-generator unary-stream behaviour wrapped;
-    other kinds (client streams, streams written with context.write) are left as they are.
-    """
-    import inspect
-
-    if handler.unary_unary:
-        return grpc.unary_unary_rpc_method_handler(
-            wrap_unary(handler.unary_unary, method),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
-    if handler.unary_stream and inspect.isasyncgenfunction(handler.unary_stream):
-        return grpc.unary_stream_rpc_method_handler(
-            wrap_stream(handler.unary_stream, method),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
-    return handler
+        return scoped_handler(handler, method, _Call)
 
 
 # --- client side -------------------------------------------------------------------------

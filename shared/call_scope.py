@@ -1,0 +1,61 @@
+"""Code run around every call a server handles, written once for every interceptor.
+
+Tracing, metrics and authentication each give a *scope*: a context manager per call,
+entered before the handler runs and left with how the call ended (an exception, a
+cancellation, a stream closed early). What it yields is called once per message a
+stream sends, or is None.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+import grpc
+
+OnMessage = Callable[[], None] | None
+# (method, kind: "unary" | "server_stream", context) -> the scope of one call.
+Scope = Callable[[str, str, grpc.aio.ServicerContext], AbstractContextManager[OnMessage]]
+
+
+def _unary(behavior: Callable[..., Awaitable[Any]], method: str,
+           scope: Scope) -> Callable[..., Any]:
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        with scope(method, "unary", context):
+            return await behavior(request, context)
+
+    return wrapper
+
+
+def _stream(behavior: Callable[..., AsyncIterator[Any]], method: str,
+            scope: Scope) -> Callable[..., Any]:
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        with scope(method, "server_stream", context) as on_message:
+            async for item in behavior(request, context):
+                if on_message is not None:
+                    on_message()
+                yield item
+
+    return wrapper
+
+
+def scoped_handler(handler: grpc.RpcMethodHandler, method: str,
+                   scope: Scope) -> grpc.RpcMethodHandler:
+    """`handler` with its unary-unary or async-generator unary-stream behaviour run inside
+    `scope`; other kinds (client streams, streams written with context.write) are returned
+    as they are."""
+    if handler.unary_unary:
+        return grpc.unary_unary_rpc_method_handler(
+            _unary(handler.unary_unary, method, scope),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+    if handler.unary_stream and inspect.isasyncgenfunction(handler.unary_stream):
+        return grpc.unary_stream_rpc_method_handler(
+            _stream(handler.unary_stream, method, scope),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+    return handler
