@@ -61,6 +61,9 @@ class ServiceConfig:
     # A plaintext port serving only grpc.health.v1 (on `host`), for Kubernetes probes,
     # which cannot speak TLS; None: none.
     probe_port: int | None = None
+    # What page tokens are signed with (shared/paging.py): FRAMEWISE_PAGE_TOKEN_KEY, else
+    # the token-verification key, which every replica of a deployment shares.
+    page_token_key: str = ""
 
     @property
     def listen_address(self) -> str:
@@ -142,4 +145,5 @@ def load(service: str) -> ServiceConfig:
         auth=auth_config(),
         tls=tls_config(),
         probe_port=probe_port(service),
+        page_token_key=_env("FRAMEWISE_PAGE_TOKEN_KEY", ""),
     )

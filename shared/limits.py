@@ -41,6 +41,9 @@ MAX_PAGE_TOKEN_LENGTH = 65_536
 MAX_JSON_BYTES = 32 * 1024 * 1024
 # Nesting levels; every document format of the API needs fewer than 10.
 MAX_JSON_DEPTH = 32
+# Integers inside JSON documents, in magnitude: 64 bits, what typed readers (protobuf,
+# Go, Java, PostgreSQL's bigint when a value is cast) hold; floats must be finite.
+MAX_JSON_INTEGER = 2**63 - 1
 # Object keys (attribute names, metadata keys).
 MAX_JSON_KEY_LENGTH = 1024
 # ListSamples' metadata filter: it travels in every page token of the listing.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from google.protobuf.message import Message
 from shared import jsondoc
 from shared import limits as L
 from shared.errors import Violations
+from shared.text import name_problem, text_problem
 
 # Repeated fields: full field name -> (at most, what the items are called).
 LIST_LIMITS: dict[str, tuple[int, str]] = {
@@ -40,6 +42,9 @@ LIST_LIMITS: dict[str, tuple[int, str]] = {
 # and checks them there (tracks: keyframes per track, vertices, visibility and attributes,
 # by services/interpolation/converters.py; walking 100,000 tracks here would double it).
 UNWALKED = frozenset({"framewise.interpolation.v1.InlineTracks.tracks"})
+# Numbers the service checks itself, vectorised (up to 10 million timestamps: a Python
+# loop here would cost a second): domain/validation.check_timestamps.
+CHECKED_BY_SERVICE = frozenset({"framewise.interpolation.v1.InlineTracks.timestamps"})
 # JSON carried as google.protobuf.Value: checked as a JSON document.
 JSON_VALUE = "google.protobuf.Value"
 
@@ -51,6 +56,18 @@ _STRING_OVERRIDES = {
     "framewise.dataset.v1.AttributeDefinition.name": L.MAX_TEXT_LENGTH,
     "framewise.dataset.v1.ListSamplesRequest.metadata_filter_json": L.MAX_FILTER_JSON_LENGTH,
 }
+
+
+# Names people are shown: not blank, no control or bidi-override characters.
+NAME_FIELDS = frozenset({
+    "framewise.dataset.v1.Dataset.name",
+    "framewise.dataset.v1.Sample.name",
+    "framewise.dataset.v1.LabelSet.name",
+    "framewise.dataset.v1.Category.name",
+    "framewise.dataset.v1.Category.keypoint_names",
+    "framewise.dataset.v1.AttributeDefinition.name",
+    "framewise.release.v1.Release.name",
+})
 
 
 def string_limit(field: FieldDescriptor) -> int:
@@ -81,10 +98,46 @@ def _string_limit(field: FieldDescriptor) -> int:
 
 
 def _check_json_value(violations: Violations, value: Message, path: str) -> None:
-    document = json_format.MessageToDict(value)
+    try:
+        document = json_format.MessageToDict(value)
+    except ValueError:  # a NaN or Infinity number_value: JSON has neither
+        violations.add(path, "must be a finite number (no NaN or Infinity: strict JSON has "
+                             "neither)")
+        return
     problem = jsondoc.document_problem(document, path)
     if problem is not None:
         violations.add(*problem)
+
+
+def _check_strings(violations: Violations, field: FieldDescriptor, path: str,
+                   items: Any, repeated: bool) -> None:
+    most = _string_limit(field)
+    check = name_problem if field.full_name in NAME_FIELDS else text_problem
+    for i, text in enumerate(items):
+        where = f"{path}[{i}]" if repeated else path
+        if len(text) > most:
+            violations.add(where, f"at most {most} characters, got {len(text)}")
+        elif (problem := check(text)) is not None:
+            violations.add(where, problem)
+
+
+def _check_scalars(violations: Violations, field: FieldDescriptor, path: str,
+                   items: Any, repeated: bool) -> None:
+    """Enum values the contract defines; finite floating-point numbers."""
+    if field.type == FieldDescriptor.TYPE_ENUM:
+        known = field.enum_type.values_by_number
+        for i, number in enumerate(items):
+            if number not in known:
+                violations.add(f"{path}[{i}]" if repeated else path,
+                               f"{number} is not a value of {field.enum_type.full_name}")
+    elif field.type in _FLOATS:
+        for i, number in enumerate(items):
+            if not math.isfinite(number):
+                violations.add(f"{path}[{i}]" if repeated else path,
+                               "must be a finite number")
+
+
+_FLOATS = frozenset({FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT})
 
 
 def _walk(violations: Violations, message: Message, prefix: str) -> None:
@@ -99,13 +152,12 @@ def _walk(violations: Violations, message: Message, prefix: str) -> None:
                 violations.add(path, f"at most {limit[0]} {limit[1]}, got {len(value)}")
                 continue
         if field.type == FieldDescriptor.TYPE_STRING:
-            most = _string_limit(field)
-            items = value if repeated else (value,)
-            for i, text in enumerate(items):
-                if len(text) > most:
-                    where = f"{path}[{i}]" if repeated else path
-                    violations.add(where, f"at most {most} characters, got {len(text)}")
-        elif field.type == FieldDescriptor.TYPE_MESSAGE:
+            _check_strings(violations, field, path, value if repeated else (value,), repeated)
+        elif field.type != FieldDescriptor.TYPE_MESSAGE:
+            if field.full_name in CHECKED_BY_SERVICE:
+                continue
+            _check_scalars(violations, field, path, value if repeated else (value,), repeated)
+        else:
             if field.full_name in UNWALKED:
                 continue
             if field.message_type.full_name == JSON_VALUE:

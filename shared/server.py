@@ -13,7 +13,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from shared import logs, tracing
+from shared import logs, paging, tracing
 from shared.auth_grpc import AuthInterceptor
 from shared.config import ServiceConfig
 from shared.grpc_errors import ErrorMappingInterceptor
@@ -77,6 +77,7 @@ class Server:
                 "authentication is not configured: set FRAMEWISE_AUTH_HS256_SECRET (or "
                 "_FILE) or FRAMEWISE_AUTH_RS256_PUBLIC_KEY_FILE (`make run` creates a "
                 "development secret)")
+        paging.configure_key(self.config.page_token_key or self.config.auth.verification_key)
         # The token is checked inside the error mapping, so UNAUTHENTICATED has details.
         interceptors = [tracing.TracingServerInterceptor(), MetricsInterceptor(),
                         ErrorMappingInterceptor(), AuthInterceptor(self.config.auth)]

@@ -21,6 +21,7 @@ from services.dataset.domain.models import (
     TaskAttributes,
 )
 from shared import jsondoc
+from shared.degraded import converted
 from shared.errors import InvalidArgument
 from shared.proto_enums import from_proto, task_type_from_proto, task_type_to_proto, to_proto
 from shared.proto_time import timestamp
@@ -124,6 +125,10 @@ def dataset_from_proto(message: pb.Dataset, *, require_task_type: bool) -> Datas
 
 
 def dataset_to_proto(dataset: Dataset) -> pb.Dataset:
+    return converted(_dataset_to_proto, dataset, "dataset", dataset.id)
+
+
+def _dataset_to_proto(dataset: Dataset) -> pb.Dataset:
     return pb.Dataset(
         id=dataset.id,
         name=dataset.name,
@@ -162,6 +167,10 @@ def sample_from_proto(message: pb.Sample, field: str, *, parse_attributes: bool 
 
 
 def sample_to_proto(sample: Sample) -> pb.Sample:
+    return converted(_sample_to_proto, sample, "sample", sample.id)
+
+
+def _sample_to_proto(sample: Sample) -> pb.Sample:
     return pb.Sample(
         id=sample.id,
         dataset_id=sample.dataset_id,
@@ -182,6 +191,12 @@ def sample_to_proto(sample: Sample) -> pb.Sample:
 
 def frames_to_proto(sample_id: str, task_type: TaskType,
                     frames: list[Frame]) -> pb.GetSampleFramesResponse:
+    return converted(lambda items: _frames_to_proto(sample_id, task_type, items), frames,
+                     "sample frames", sample_id)
+
+
+def _frames_to_proto(sample_id: str, task_type: TaskType,
+                     frames: list[Frame]) -> pb.GetSampleFramesResponse:
     response = pb.GetSampleFramesResponse(sample_id=sample_id,
                                           task_type=task_type_to_proto(task_type))
     for frame in frames:

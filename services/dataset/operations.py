@@ -1,15 +1,18 @@
 """The dataset service's operations: domain rules over storage, no gRPC.
 
 The servicer converts protobuf to the domain types used here and back; every method
-owns one transaction.
+owns one transaction. A write takes `present`, the conversion of its result into the
+reply, and calls it before the commit: a reply that cannot be made rolls the write back,
+so a client is never told a call failed that wrote.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from services.dataset.domain import validation
 from services.dataset.domain.frames import frame_count, frames_of
@@ -38,6 +41,8 @@ from shared.limits import MAX_BATCH_SAMPLES
 from shared.paging import decode_token, encode_token, page_size
 from shared.roles import require
 from shared.task_types import TaskType
+
+R = TypeVar("R")
 
 DATASET_MUTABLE = ("name", "description", "task_attributes", "settings", "metadata_json")
 SAMPLE_MUTABLE = ("name", "attributes_json", "metadata_json", "priority", "assigned_labeler",
@@ -78,12 +83,22 @@ def _parse_order(order_by: str) -> tuple[str, bool]:
     return parts[0], len(parts) == 2 and parts[1].lower() == "desc"
 
 
+async def _keep_an_admin(repo: DatasetRepository, leaving: Collaborator, how: str) -> None:
+    """A dataset always has an admin: without one nobody could manage or delete it. The
+    caller holds the dataset's row lock, so two admins leaving at once are serialised."""
+    if leaving.role == Role.ADMIN and await repo.count_admins(leaving.dataset_id) <= 1:
+        raise FailedPrecondition(
+            f"{leaving.user!r} is the dataset's last admin and cannot be {how}: make another "
+            "collaborator an admin first", reason="LAST_ADMIN")
+
+
 class DatasetOperations:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     # datasets
-    async def create_dataset(self, caller: str, draft: Dataset, request_id: str) -> Dataset:
+    async def create_dataset(self, caller: str, draft: Dataset, request_id: str,
+                             present: Callable[[Dataset], R]) -> R:
         violations = Violations()
         validation.check_resource_name(violations, draft.name, "dataset.name")
         validation.check_description(violations, draft.description, "dataset.description")
@@ -96,7 +111,7 @@ class DatasetOperations:
             if request_id and (ids := await repo.find_request(key)):
                 existing = await repo.get_dataset(ids[0])
                 if existing is not None:
-                    return existing
+                    return present(existing)
             if await repo.dataset_name_taken(caller, draft.name):
                 raise AlreadyExists(f"you already have a dataset named {draft.name!r}",
                                     metadata={"field": "dataset.name"})
@@ -111,7 +126,7 @@ class DatasetOperations:
             dataset.caller_role = Role.ADMIN
             if request_id:
                 await repo.save_request(key, [dataset.id])
-            return dataset
+            return present(dataset)
 
     async def _require_dataset(self, repo: DatasetRepository, dataset_id: str, needed: Role,
                                action: str, *, for_update: bool = False) -> Dataset:
@@ -136,7 +151,7 @@ class DatasetOperations:
     async def list_datasets(self, *, owner: str, name_contains: str, task_type: TaskType | None,
                             size: int, token: str) -> tuple[list[Dataset], str]:
         limit = page_size(size)
-        state = decode_token(token)
+        state = decode_token(token, "ListDatasets", {"t": str, "id": str})
         after = (datetime.fromisoformat(state["t"]), state["id"]) if state else None
         async with self.db.read() as session:
             repo = DatasetRepository(session)
@@ -152,10 +167,12 @@ class DatasetOperations:
         next_token = ""
         if len(datasets) > limit:
             last = datasets[limit - 1]
-            next_token = encode_token({"t": last.create_time.isoformat(), "id": last.id})
+            next_token = encode_token("ListDatasets", {"t": last.create_time.isoformat(),
+                                                       "id": last.id})
         return datasets[:limit], next_token
 
-    async def update_dataset(self, patch: Dataset, mask: list[str], etag: str) -> Dataset:
+    async def update_dataset(self, patch: Dataset, mask: list[str], etag: str,
+                             present: Callable[[Dataset], R]) -> R:
         paths = _check_mask(mask, DATASET_MUTABLE)
         async with self.db.write() as session:
             repo = DatasetRepository(session)
@@ -183,7 +200,7 @@ class DatasetOperations:
             await repo.save_dataset(updated)
             updated.sample_count = (await repo.count_samples([updated.id])).get(updated.id, 0)
             updated.read_revision = updated.revision
-            return updated
+            return present(updated)
 
     async def delete_dataset(self, dataset_id: str, etag: str) -> None:
         async with self.db.write() as session:
@@ -207,7 +224,8 @@ class DatasetOperations:
         return replace(draft, dataset_id=dataset.id, frame_count=frames)
 
     async def create_samples(self, caller: str, dataset_id: str, drafts: list[Sample],
-                             request_id: str, *, field: str = "samples") -> list[Sample]:
+                             request_id: str, present: Callable[[list[Sample]], R], *,
+                             field: str = "samples") -> R:
         if not drafts:
             raise InvalidArgument.of(field, "at least one sample is required")
         if len(drafts) > MAX_BATCH_SAMPLES:
@@ -218,7 +236,7 @@ class DatasetOperations:
             repo = DatasetRepository(session)
             if request_id and (ids := await repo.find_request(key)):
                 found = [await repo.get_sample(i) for i in ids]
-                return [s for s in found if s is not None]
+                return present([s for s in found if s is not None])
             dataset = await self._require_dataset(repo, dataset_id, Role.MANAGER,
                                                   "adding samples", for_update=True)
             violations = Violations()
@@ -227,6 +245,10 @@ class DatasetOperations:
                 self._checked_sample(dataset, d, field if single else f"{field}[{i}]", violations)
                 for i, d in enumerate(drafts)
             ]
+            for i, draft in enumerate(drafts):
+                if draft.dataset_id and draft.dataset_id != dataset_id:
+                    violations.add(f"{field}[{i}].dataset_id",
+                                   f"must be empty or the request's dataset_id {dataset_id!r}")
             seen: dict[str, int] = {}
             for i, sample in enumerate(checked):
                 if sample.name in seen:
@@ -248,7 +270,7 @@ class DatasetOperations:
             await repo.add_samples(created)
             if request_id:
                 await repo.save_request(key, [s.id for s in created])
-            return created
+            return present(created)
 
     async def _require_sample(self, repo: DatasetRepository, sample_id: str, needed: Role,
                               action: str, *, as_of: int = 0,
@@ -278,7 +300,8 @@ class DatasetOperations:
         order, descending = _parse_order(order_by)
         if as_of < 0:
             raise InvalidArgument.of("as_of_revision", "must not be negative")
-        state = decode_token(token)
+        state = decode_token(token, "ListSamples",
+                             {"r": int, "k": (str, int, float), "id": str, "f": list})
         filters = [name_contains, metadata_equals, order_by, assigned_labeler, dataset_id]
         if state and state.get("f") != filters:
             raise InvalidArgument.of("page_token", "the filters changed since the first page")
@@ -301,10 +324,12 @@ class DatasetOperations:
             key_value: Any = getattr(last, order)
             if isinstance(key_value, datetime):
                 key_value = key_value.isoformat()
-            next_token = encode_token({"r": revision, "k": key_value, "id": last.id, "f": filters})
+            next_token = encode_token("ListSamples", {"r": revision, "k": key_value, "id": last.id,
+                                                      "f": filters})
         return samples[:limit], next_token, revision
 
-    async def update_sample(self, patch: Sample, mask: list[str], etag: str) -> Sample:
+    async def update_sample(self, patch: Sample, mask: list[str], etag: str,
+                            present: Callable[[Sample], R]) -> R:
         paths = _check_mask(mask, SAMPLE_MUTABLE)
         async with self.db.write() as session:
             repo = DatasetRepository(session)
@@ -327,7 +352,7 @@ class DatasetOperations:
                                     metadata={"field": "sample.name"})
             updated = replace(updated, revision=await repo.next_revision(), update_time=utcnow())
             await repo.replace_sample(updated, current.revision)
-            return updated
+            return present(updated)
 
     async def delete_sample(self, sample_id: str, etag: str) -> None:
         async with self.db.write() as session:
@@ -348,7 +373,7 @@ class DatasetOperations:
         return frames_of(sample.attributes, dataset.task_type, sensor)
 
     # label sets
-    async def create_label_set(self, draft: LabelSet) -> LabelSet:
+    async def create_label_set(self, draft: LabelSet, present: Callable[[LabelSet], R]) -> R:
         violations = Violations()
         validation.check_resource_name(violations, draft.name, "label_set.name")
         validation.check_description(violations, draft.description, "label_set.description")
@@ -362,7 +387,7 @@ class DatasetOperations:
                                     metadata={"field": "label_set.name"})
             label_set = replace(draft, is_default=False, create_time=utcnow())
             await repo.add_label_set(label_set)
-            return label_set
+            return present(label_set)
 
     async def get_label_set(self, dataset_id: str, name: str) -> LabelSet:
         async with self.db.read() as session:
@@ -376,13 +401,14 @@ class DatasetOperations:
     async def list_label_sets(self, dataset_id: str, size: int,
                               token: str) -> tuple[list[LabelSet], str]:
         limit = page_size(size)
-        after = decode_token(token).get("after", "")
+        after = decode_token(token, "ListLabelSets", {"after": str}).get("after", "")
         async with self.db.read() as session:
             repo = DatasetRepository(session)
             await self._require_dataset(repo, dataset_id, Role.VIEWER, "ListLabelSets")
             sets = await repo.list_label_sets(dataset_id, after, limit + 1)
         more = len(sets) > limit
-        return sets[:limit], encode_token({"after": sets[limit - 1].name}) if more else ""
+        token = encode_token("ListLabelSets", {"after": sets[limit - 1].name}) if more else ""
+        return sets[:limit], token
 
     async def delete_label_set(self, dataset_id: str, name: str) -> None:
         async with self.db.write() as session:
@@ -398,7 +424,8 @@ class DatasetOperations:
             await repo.delete_label_set(dataset_id, name)
 
     # collaborators
-    async def add_collaborator(self, draft: Collaborator) -> Collaborator:
+    async def add_collaborator(self, draft: Collaborator,
+                               present: Callable[[Collaborator], R]) -> R:
         if not draft.user:
             raise InvalidArgument.of("collaborator.user", "required")
         async with self.db.write() as session:
@@ -411,20 +438,22 @@ class DatasetOperations:
             now = utcnow()
             collaborator = replace(draft, create_time=now, update_time=now)
             await repo.put_collaborator(collaborator)
-            return collaborator
+            return present(collaborator)
 
     async def list_collaborators(self, dataset_id: str, size: int,
                                  token: str) -> tuple[list[Collaborator], str]:
         limit = page_size(size)
-        after = decode_token(token).get("after", "")
+        after = decode_token(token, "ListCollaborators", {"after": str}).get("after", "")
         async with self.db.read() as session:
             repo = DatasetRepository(session)
             await self._require_dataset(repo, dataset_id, Role.VIEWER, "ListCollaborators")
             found = await repo.list_collaborators(dataset_id, after, limit + 1)
         more = len(found) > limit
-        return found[:limit], encode_token({"after": found[limit - 1].user}) if more else ""
+        token = encode_token("ListCollaborators", {"after": found[limit - 1].user}) if more else ""
+        return found[:limit], token
 
-    async def update_collaborator(self, patch: Collaborator, mask: list[str]) -> Collaborator:
+    async def update_collaborator(self, patch: Collaborator, mask: list[str],
+                                  present: Callable[[Collaborator], R]) -> R:
         _check_mask(mask, ("role",))
         async with self.db.write() as session:
             repo = DatasetRepository(session)
@@ -433,15 +462,19 @@ class DatasetOperations:
             current = await repo.get_collaborator(patch.dataset_id, patch.user)
             if current is None:
                 raise NotFound("collaborator", patch.user)
+            if patch.role != Role.ADMIN:
+                await _keep_an_admin(repo, current, "demoted")
             updated = replace(current, role=patch.role, update_time=utcnow())
             await repo.put_collaborator(updated)
-            return updated
+            return present(updated)
 
     async def remove_collaborator(self, dataset_id: str, user: str) -> None:
         async with self.db.write() as session:
             repo = DatasetRepository(session)
             await self._require_dataset(repo, dataset_id, Role.ADMIN, "RemoveCollaborator",
                                         for_update=True)
-            if await repo.get_collaborator(dataset_id, user) is None:
+            current = await repo.get_collaborator(dataset_id, user)
+            if current is None:
                 raise NotFound("collaborator", user)
+            await _keep_an_admin(repo, current, "removed")
             await repo.delete_collaborator(dataset_id, user)

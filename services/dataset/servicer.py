@@ -28,8 +28,8 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
 
     async def CreateDataset(self, request: pb.CreateDatasetRequest, context: Context) -> pb.Dataset:
         draft = conv.dataset_from_proto(request.dataset, require_task_type=True)
-        dataset = await self.ops.create_dataset(_caller(context), draft, request.request_id)
-        return conv.dataset_to_proto(dataset)
+        return await self.ops.create_dataset(_caller(context), draft, request.request_id,
+                                             conv.dataset_to_proto)
 
     async def GetDataset(self, request: pb.GetDatasetRequest, context: Context) -> pb.Dataset:
         return conv.dataset_to_proto(await self.ops.get_dataset(request.dataset_id))
@@ -47,9 +47,8 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
 
     async def UpdateDataset(self, request: pb.UpdateDatasetRequest, context: Context) -> pb.Dataset:
         patch = conv.dataset_from_proto(request.dataset, require_task_type=False)
-        dataset = await self.ops.update_dataset(patch, list(request.update_mask.paths),
-                                                request.dataset.etag)
-        return conv.dataset_to_proto(dataset)
+        return await self.ops.update_dataset(patch, list(request.update_mask.paths),
+                                             request.dataset.etag, conv.dataset_to_proto)
 
     async def DeleteDataset(self, request: pb.DeleteDatasetRequest,
                             context: Context) -> empty_pb2.Empty:
@@ -58,16 +57,18 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
 
     async def CreateSample(self, request: pb.CreateSampleRequest, context: Context) -> pb.Sample:
         draft = conv.sample_from_proto(request.sample, "sample")
-        created = await self.ops.create_samples(_caller(context), request.sample.dataset_id,
-                                                [draft], request.request_id, field="sample")
-        return conv.sample_to_proto(created[0])
+        return await self.ops.create_samples(_caller(context), request.sample.dataset_id,
+                                             [draft], request.request_id,
+                                             lambda created: conv.sample_to_proto(created[0]),
+                                             field="sample")
 
     async def BatchCreateSamples(self, request: pb.BatchCreateSamplesRequest,
                                  context: Context) -> pb.BatchCreateSamplesResponse:
         drafts = [conv.sample_from_proto(s, f"samples[{i}]") for i, s in enumerate(request.samples)]
-        created = await self.ops.create_samples(_caller(context), request.dataset_id, drafts,
-                                                request.request_id)
-        return pb.BatchCreateSamplesResponse(samples=[conv.sample_to_proto(s) for s in created])
+        return await self.ops.create_samples(
+            _caller(context), request.dataset_id, drafts, request.request_id,
+            lambda created: pb.BatchCreateSamplesResponse(
+                samples=[conv.sample_to_proto(s) for s in created]))
 
     async def GetSample(self, request: pb.GetSampleRequest, context: Context) -> pb.Sample:
         return conv.sample_to_proto(await self.ops.get_sample(request.sample_id))
@@ -90,8 +91,8 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
         needs_attributes = "attributes_json" in paths or paths == ["*"]
         patch = conv.sample_from_proto(request.sample, "sample",
                                        parse_attributes=needs_attributes)
-        sample = await self.ops.update_sample(patch, paths, request.sample.etag)
-        return conv.sample_to_proto(sample)
+        return await self.ops.update_sample(patch, paths, request.sample.etag,
+                                            conv.sample_to_proto)
 
     async def DeleteSample(self, request: pb.DeleteSampleRequest,
                            context: Context) -> empty_pb2.Empty:
@@ -106,8 +107,8 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
 
     async def CreateLabelSet(self, request: pb.CreateLabelSetRequest,
                              context: Context) -> pb.LabelSet:
-        label_set = await self.ops.create_label_set(conv.label_set_from_proto(request.label_set))
-        return conv.label_set_to_proto(label_set)
+        return await self.ops.create_label_set(conv.label_set_from_proto(request.label_set),
+                                               conv.label_set_to_proto)
 
     async def GetLabelSet(self, request: pb.GetLabelSetRequest, context: Context) -> pb.LabelSet:
         label_set = await self.ops.get_label_set(request.dataset_id, request.name)
@@ -127,9 +128,8 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
 
     async def AddCollaborator(self, request: pb.AddCollaboratorRequest,
                               context: Context) -> pb.Collaborator:
-        collaborator = await self.ops.add_collaborator(
-            conv.collaborator_from_proto(request.collaborator))
-        return conv.collaborator_to_proto(collaborator)
+        return await self.ops.add_collaborator(conv.collaborator_from_proto(request.collaborator),
+                                               conv.collaborator_to_proto)
 
     async def ListCollaborators(self, request: pb.ListCollaboratorsRequest,
                                 context: Context) -> pb.ListCollaboratorsResponse:
@@ -140,9 +140,9 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
 
     async def UpdateCollaborator(self, request: pb.UpdateCollaboratorRequest,
                                  context: Context) -> pb.Collaborator:
-        collaborator = await self.ops.update_collaborator(
-            conv.collaborator_from_proto(request.collaborator), list(request.update_mask.paths))
-        return conv.collaborator_to_proto(collaborator)
+        return await self.ops.update_collaborator(
+            conv.collaborator_from_proto(request.collaborator), list(request.update_mask.paths),
+            conv.collaborator_to_proto)
 
     async def RemoveCollaborator(self, request: pb.RemoveCollaboratorRequest,
                                  context: Context) -> empty_pb2.Empty:

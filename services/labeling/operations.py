@@ -185,7 +185,7 @@ class LabelingOperations:
     async def list_labels(self, dataset_id: str, label_set: str, status: LabelStatus | None,
                           size: int, token: str) -> tuple[list[Label], str]:
         limit = page_size(size)
-        state = decode_token(token)
+        state = decode_token(token, "ListLabels", {"after": str, "f": list})
         filters = [dataset_id, label_set, status.value if status else ""]
         if state and state.get("f") != filters:
             raise InvalidArgument.of("page_token", "the request changed since the first page")
@@ -195,14 +195,15 @@ class LabelingOperations:
             labels = await LabelRepository(session).list_current(
                 dataset_id, label_set, status, str(state.get("after", "")), limit + 1)
         more = len(labels) > limit
-        next_token = encode_token({"after": labels[limit - 1].sample_id, "f": filters}) \
+        next_token = encode_token("ListLabels", {"after": labels[limit - 1].sample_id,
+                                                  "f": filters}) \
             if more else ""
         return labels[:limit], next_token
 
     async def list_revisions(self, sample_id: str, label_set: str, size: int,
                              token: str) -> tuple[list[Label], str]:
         limit = page_size(size)
-        state = decode_token(token)
+        state = decode_token(token, "ListLabelRevisions", {"before": int, "f": list})
         if state and state.get("f") != [sample_id, label_set]:
             raise InvalidArgument.of("page_token", "the request changed since the first page")
         await self._sample(sample_id, label_set)
@@ -210,8 +211,8 @@ class LabelingOperations:
             found = await LabelRepository(session).list_revisions(
                 sample_id, label_set, int(state.get("before", 0)), limit + 1)
         more = len(found) > limit
-        next_token = encode_token({"before": found[limit - 1].revision,
-                                   "f": [sample_id, label_set]}) if more else ""
+        next_token = encode_token("ListLabelRevisions", {
+            "before": found[limit - 1].revision, "f": [sample_id, label_set]}) if more else ""
         return found[:limit], next_token
 
     async def stream_labels(self, dataset_id: str, label_set: str, as_of: int,

@@ -127,16 +127,12 @@ class ReleaseOperations:
                             token: str) -> tuple[list[Release], str]:
         _require(dataset_id, "dataset_id")
         limit = page_size(size)
-        state = decode_token(token)
+        state = decode_token(token, "ListReleases", {"d": str, "t": str, "i": str})
         after = None
         if state:
-            try:
-                if state["d"] != dataset_id:
-                    raise InvalidArgument.of("page_token", "from a listing of another dataset")
-                after = (datetime.fromisoformat(state["t"]), str(state["i"]))
-            except (KeyError, TypeError, ValueError) as exc:
-                raise InvalidArgument.of("page_token",
-                                         "not a page token from a previous response") from exc
+            if state["d"] != dataset_id:
+                raise InvalidArgument.of("page_token", "from a listing of another dataset")
+            after = (datetime.fromisoformat(state["t"]), state["i"])
         require(await self._role(dataset_id), Role.VIEWER, dataset_id, "ListReleases")
         async with self.db.read() as session:
             found = await ReleaseRepository(session).page(dataset_id, after, limit + 1)
@@ -144,8 +140,8 @@ class ReleaseOperations:
         if len(found) > limit:
             found = found[:limit]
             last = found[-1]
-            next_token = encode_token({"d": dataset_id, "t": last.create_time.isoformat(),
-                                       "i": last.id})
+            next_token = encode_token("ListReleases", {
+                "d": dataset_id, "t": last.create_time.isoformat(), "i": last.id})
         return found, next_token
 
     async def delete_release(self, release_id: str) -> None:

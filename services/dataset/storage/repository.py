@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, u
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dataset.domain.models import Collaborator, Dataset, LabelSet, Sample
+from services.dataset.domain.models import Collaborator, Dataset, LabelSet, Role, Sample
 from services.dataset.storage import codec
 from services.dataset.storage.tables import (
     CollaboratorRow,
@@ -272,6 +272,12 @@ class DatasetRepository:
         rows = (await self.session.execute(
             query.order_by(CollaboratorRow.user).limit(limit))).scalars()
         return [codec.collaborator_from_row(r) for r in rows]
+
+    async def count_admins(self, dataset_id: str) -> int:
+        return int((await self.session.execute(
+            select(func.count()).select_from(CollaboratorRow).where(
+                CollaboratorRow.dataset_id == dataset_id,
+                CollaboratorRow.role == int(Role.ADMIN)))).scalar_one())
 
     async def delete_collaborator(self, dataset_id: str, user: str) -> None:
         await self.session.execute(
