@@ -162,9 +162,12 @@ async def start_release(config: ServiceConfig, settings: ReleaseSettings,
 
 @asynccontextmanager
 async def suite_running(db_url: str, tmp_path: Path, *, lease_s: float = 60,
-                        max_attempts: int = 3) -> AsyncIterator[Suite]:
+                        max_attempts: int = 3,
+                        databases: dict[str, str] | None = None) -> AsyncIterator[Suite]:
+    """The four services; the release service on `db_url`, the dataset and labeling
+    services on `databases[name]` where given, else on SQLite files of their own."""
     def sqlite(name: str) -> str:
-        return f"sqlite+aiosqlite:///{tmp_path / f'{name}.db'}"
+        return (databases or {}).get(name) or f"sqlite+aiosqlite:///{tmp_path / f'{name}.db'}"
 
     async with AsyncExitStack() as stack:
         dataset_server, dataset_channel = await stack.enter_async_context(
