@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 
 from framewise.common.v1 import common_pb2
 from framewise.dataset.v1 import dataset_pb2
 from framewise.labeling.v1 import labeling_pb2 as pb
+from services.labeling.domain import documents
 from services.labeling.domain.models import (
     DEFAULT_LABEL_SET,
     Assignment,
@@ -26,6 +28,8 @@ from shared.errors import InvalidArgument
 from shared.proto_enums import from_proto, task_type_from_proto, to_proto
 from shared.proto_time import timestamp
 from shared.task_types import TaskType
+
+log = logging.getLogger(__name__)
 
 
 def label_set_name(value: str) -> str:
@@ -50,12 +54,29 @@ def draft_from_proto(message: pb.Label) -> LabelDraft:
     )
 
 
+def _attributes(label: Label) -> documents.Rendered:
+    if label.deleted:
+        return documents.Rendered("")
+    if label.attributes_problem:  # not even parsed: nothing of it can be served
+        return documents.Rendered("{}", label.attributes_problem)
+    if label.attributes_json is not None:  # a save's own text, checked before its commit
+        return documents.Rendered(label.attributes_json)
+    return documents.render_stored(label.attributes)
+
+
 def label_to_proto(label: Label) -> pb.Label:
+    """Never fails on what is stored: a document without an exact JSON form is served
+    degraded, with `attributes_problem` saying so (domain.documents)."""
+    attributes = _attributes(label)
+    if attributes.problem:
+        log.warning("label %s/%s@%d served degraded: %s", label.sample_id, label.label_set,
+                    label.revision, attributes.problem)
     message = pb.Label(
         sample_id=label.sample_id,
         label_set=label.label_set,
         dataset_id=label.dataset_id,
-        attributes_json="" if label.deleted else jsondoc.dump(label.attributes),
+        attributes_json=attributes.text,
+        attributes_problem=attributes.problem,
         status=to_proto(common_pb2.LabelStatus, label.status),
         created_by=label.created_by,
         create_time=timestamp(label.create_time),

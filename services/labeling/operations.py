@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from typing import Any
 
 from services.labeling.datasets import DatasetClient
 from services.labeling.domain.access import check_save
+from services.labeling.domain.formats import MAX_TRACK_ID
 from services.labeling.domain.models import (
     REVIEW_STATUSES,
     Assignment,
@@ -27,7 +27,7 @@ from services.labeling.domain.models import (
     LabelStatus,
     SampleInfo,
 )
-from services.labeling.domain.validation import check_label
+from services.labeling.domain.validation import CheckedLabel, check_label
 from services.labeling.storage.batching import ANY_PREVIOUS, LabelHeads
 from services.labeling.storage.gate import GatedDatabase
 from services.labeling.storage.postgres import PostgresHeads
@@ -64,16 +64,19 @@ def _check_etag(etag: str, current: Label | None) -> None:
         raise _stale("label", etag, now)
 
 
-def _check_hold(hold: Assignment | None, caller: str) -> None:
-    if hold is not None and hold.labeler != caller:
+def _check_hold(hold: Assignment | None, caller: str, role: int) -> None:
+    """Only the holder changes a held sample's label, and the dataset's admins: whatever
+    a labeler holds, an admin can always repair or remove a label (the revision records
+    who did)."""
+    if hold is not None and hold.labeler != caller and role < Role.ADMIN:
         raise FailedPrecondition(
             f"sample {hold.sample_id!r} is held by {hold.labeler!r} in label set "
             f"{hold.label_set!r}; only they can change its label until it is released",
             reason="SAMPLE_HELD", metadata={"labeler": hold.labeler})
 
 
-def _next_state(caller: str, draft: LabelDraft, dataset_id: str, document: dict[str, Any],
-                max_track_id: int, current: Label | None, revision: int) -> Label:
+def _next_state(caller: str, draft: LabelDraft, dataset_id: str, checked: CheckedLabel,
+                current: Label | None, revision: int) -> Label:
     """The label a save makes: the draft, with who/when carried over from the live label."""
     live = current if current is not None and not current.deleted else None
     now = utcnow()
@@ -83,7 +86,8 @@ def _next_state(caller: str, draft: LabelDraft, dataset_id: str, document: dict[
         sample_id=draft.sample_id,
         label_set=draft.label_set,
         dataset_id=dataset_id,
-        attributes=document,
+        attributes=checked.document,
+        attributes_json=checked.text,
         status=status,
         score=draft.score,
         created_by=live.created_by if live else caller,
@@ -93,7 +97,7 @@ def _next_state(caller: str, draft: LabelDraft, dataset_id: str, document: dict[
         reviewed_by=caller if reviewed else (live.reviewed_by if live else ""),
         review_time=now if reviewed else (live.review_time if live else None),
         revision=revision,
-        max_track_id=max_track_id,
+        max_track_id=checked.max_track_id,
     )
 
 
@@ -136,19 +140,19 @@ class LabelingOperations:
                                              "label.sample_id")
         # Whether the caller may save at all comes before what they send and the holds.
         require(dataset.caller_role, Role.LABELER, dataset.id, "SaveLabel")
+        # Also gives the JSON text that is stored and answered: nothing the reply needs
+        # is computed after the commit, so a save that fails has written nothing.
         checked = check_label(draft.attributes, dataset, sample)
-        return await self._save_atomic(caller, draft, sample, dataset, checked.document,
-                                       checked.max_track_id)
+        return await self._save_atomic(caller, draft, sample, dataset, checked)
 
     async def _save_atomic(self, caller: str, draft: LabelDraft, sample: SampleInfo,
-                           dataset: DatasetInfo, document: dict[str, Any],
-                           max_track_id: int) -> Label:
+                           dataset: DatasetInfo, checked: CheckedLabel) -> Label:
         """Checks on what was read, then one atomic compare-and-swap append."""
         for _ in range(OVERWRITE_ATTEMPTS):
             current, hold = await self.heads.head(draft.sample_id, draft.label_set)
             _check_etag(draft.etag, current)
-            _check_hold(hold, caller)
-            label = _next_state(caller, draft, dataset.id, document, max_track_id, current, 0)
+            _check_hold(hold, caller, dataset.caller_role)
+            label = _next_state(caller, draft, dataset.id, checked, current, 0)
             check_save(dataset.caller_role, caller, sample, hold, label.status)
             expected = current.revision if draft.etag and current else ANY_PREVIOUS
             revision = await self.heads.append(label, expected)
@@ -167,12 +171,13 @@ class LabelingOperations:
             repo = LabelRepository(session)
             current = await repo.current_label(sample_id, label_set)
             _check_etag(etag, current)
-            _check_hold(await repo.get_hold(sample_id, label_set), caller)
+            _check_hold(await repo.get_hold(sample_id, label_set), caller, dataset.caller_role)
             revision = await repo.next_revision()
             while True:
                 if current is None or current.deleted:
                     raise NotFound("label", f"{sample_id}/{label_set}")
-                marker = replace(current, deleted=True, attributes={}, updated_by=caller,
+                marker = replace(current, deleted=True, attributes={}, attributes_problem="",
+                                 updated_by=caller,
                                  update_time=utcnow(), revision=revision)
                 try:
                     await repo.append_label(marker, current.revision)
@@ -206,10 +211,13 @@ class LabelingOperations:
         state = decode_token(token, "ListLabelRevisions", {"before": int, "f": list})
         if state and state.get("f") != [sample_id, label_set]:
             raise InvalidArgument.of("page_token", "the request changed since the first page")
+        before = state.get("before", 0)
+        if type(before) is not int or before < 0:  # a token of ours holds a revision
+            raise InvalidArgument.of("page_token", "not a page token from a previous response")
         await self._sample(sample_id, label_set)
         async with self.db.read() as session:
             found = await LabelRepository(session).list_revisions(
-                sample_id, label_set, int(state.get("before", 0)), limit + 1)
+                sample_id, label_set, before, limit + 1)
         more = len(found) > limit
         next_token = encode_token("ListLabelRevisions", {
             "before": found[limit - 1].revision, "f": [sample_id, label_set]}) if more else ""
@@ -330,7 +338,12 @@ class LabelingOperations:
                     repo = LabelRepository(session)
                     current = await repo.current_label(sample_id, label_set)
                     floor = current.max_track_id + 1 if current is not None else 1
-                    first = await repo.reserve_track_ids(sample_id, label_set, floor, count)
+                    first = await repo.reserve_track_ids(sample_id, label_set, floor, count,
+                                                         MAX_TRACK_ID)
+                    if first is None:
+                        raise FailedPrecondition(
+                            f"this label has no {count} track ids left below {MAX_TRACK_ID}",
+                            reason="TRACK_IDS_EXHAUSTED")
                     return list(range(first, first + count))
             except Conflict:
                 continue

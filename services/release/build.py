@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,8 +27,12 @@ from services.release.sources import Sources
 from services.release.staging import StagedLabel, Staging, scratch_space
 from shared.task_types import LabelKind, SampleKind, TaskType, spec
 
+log = logging.getLogger(__name__)
+
 # Label kinds whose sequences store keyframes only: written out through interpolation.
 PAGE = 1000  # samples joined with their labels at a time
+# Left-out labels listed by name in the release file; beyond, only counted.
+MAX_SKIPPED_LISTED = 1000
 INTERPOLATED = frozenset({LabelKind.IMAGE_VECTOR, LabelKind.CUBOID, LabelKind.POINTCLOUD_VECTOR})
 
 
@@ -67,6 +72,9 @@ class ReleaseBuild:
         self.dims = _dims(self.task_type)
         self.track_level = track_level_names(self.snapshot.dataset)
         self.frames = frames or FramePool(0)
+        # Labels left out (unreadable as stored): listed in the release file's header.
+        self.skipped: list[dict[str, Any]] = []
+        self.skipped_count = 0
 
     async def run(self) -> BuildResult:
         with scratch_space(self.work_dir) as scratch:
@@ -87,9 +95,27 @@ class ReleaseBuild:
     async def _stage(self, staging: Staging, label_set: str) -> None:
         async for page in self.sources.labels(self.release.dataset_id, label_set,
                                               self.snapshot.label_revision, self.user):
+            usable = []
+            for label in page:
+                if label.attributes_problem:
+                    # Served degraded: not what was saved, so not released as if it were.
+                    self._skip(label.sample_id, label_set, label.revision,
+                               label.attributes_problem)
+                else:
+                    usable.append(label)
             staging.add_labels(label_set, [
                 (label.sample_id, conv.label_head(label), label.attributes_json,
-                 conv.label_digest(label)) for label in page])
+                 conv.label_digest(label)) for label in usable])
+
+    def _skip(self, sample_id: str, label_set: str, revision: int, reason: str) -> None:
+        """Leaves one label out of the release (written as null) and records why."""
+        log.warning("release %s: label %s/%s@%d left out: %s", self.release.id, sample_id,
+                    label_set, revision, reason)
+        self.skipped.append({"sample_uuid": sample_id, "label_set": label_set,
+                             "revision": revision, "reason": reason})
+        self.skipped_count += 1
+        if len(self.skipped) > 2 * MAX_SKIPPED_LISTED:
+            self.skipped = _first_skipped(self.skipped)
 
     async def _stage_samples(self, staging: Staging) -> None:
         async for page in self.sources.samples(self.release.dataset_id,
@@ -104,7 +130,14 @@ class ReleaseBuild:
             "created_at": created, "created_by": release.created_by,
             "dataset_revision": release.dataset_revision,
             "label_revision": release.label_revision, "format_version": "1.0",
+            **self._skipped_fields(),
         }, self.snapshot.dataset)
+
+    def _skipped_fields(self) -> dict[str, Any]:
+        if not self.skipped_count:  # a release of readable labels is as it always was
+            return {}
+        return {"skipped_label_count": self.skipped_count,
+                "skipped_labels": _first_skipped(self.skipped)}
 
     async def _write_release(self, staging: Staging) -> tuple[int, tuple[int, str]]:
         count = 0
@@ -164,6 +197,13 @@ class ReleaseBuild:
                 yield lines
             yield (rf.FRAMES_CLOSE + "\n").encode()
         yield (rf.SAMPLE_CLOSE + "\n").encode()
+
+
+def _first_skipped(skipped: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first MAX_SKIPPED_LISTED by sample and label set: a rebuild lists the same
+    whatever order the label sets' streams arrived in."""
+    return sorted(skipped, key=lambda x: (x["sample_uuid"], x["label_set"]))[
+        :MAX_SKIPPED_LISTED]
 
 
 def _stored_frames(document: dict[str, Any],

@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from services.labeling.domain.attributes import check_attributes, is_int
+from services.labeling.domain.formats import MAX_ANNOTATION_ID, MAX_TRACK_ID, MAX_VISIBILITY
 from services.labeling.domain.models import Category, DatasetInfo
 from shared.attribute_values import is_number
 from shared.errors import Violations
@@ -45,6 +46,9 @@ def check_id(violations: Violations, annotation: dict[str, Any], path: str, *,
         violations.add(f"{path}.id", "required: an integer")
     elif minimum is not None and value < minimum:
         violations.add(f"{path}.id", f"must be >= {minimum}")
+    elif abs(value) > MAX_ANNOTATION_ID:
+        violations.add(f"{path}.id", f"must be within +-{MAX_ANNOTATION_ID} (2**53 - 1, the "
+                                     "integers every JSON reader keeps exactly)")
 
 
 def _check_points(violations: Violations, points: Any, kind: str, dims: int,
@@ -82,8 +86,9 @@ def check_vector(violations: Violations, annotation: dict[str, Any], dataset: Da
         if kind == "keypoints" and "visibility" in annotation:
             visibility = annotation["visibility"]
             points = annotation.get("points")
-            if not isinstance(visibility, list) or not all(map(is_int, visibility)):
-                violations.add(f"{path}.visibility", "must be a list of integers")
+            if not isinstance(visibility, list) or not all(
+                    is_int(v) and abs(v) <= MAX_VISIBILITY for v in visibility):
+                violations.add(f"{path}.visibility", "must be a list of 32-bit integers")
             elif isinstance(points, list) and len(visibility) != len(points):
                 violations.add(f"{path}.visibility", "needs one value per point")
     if category is not None:
@@ -127,9 +132,9 @@ def check_segment(violations: Violations, annotation: dict[str, Any], dataset: D
     check_id(violations, annotation, path, minimum=1)
     category = check_category(violations, annotation, dataset, path)
     if "track_id" in annotation and not (
-        is_int(annotation["track_id"]) and annotation["track_id"] >= 1
+        is_int(annotation["track_id"]) and 1 <= annotation["track_id"] <= MAX_TRACK_ID
     ):
-        violations.add(f"{path}.track_id", "must be an integer >= 1")
+        violations.add(f"{path}.track_id", f"must be an integer from 1 to {MAX_TRACK_ID}")
     if category is not None:
         check_attributes(violations, annotation.get("attributes"), category.attributes,
                          f"{path}.attributes", mandatory=True)

@@ -5,7 +5,11 @@ per annotation (MAX_VERTICES), URL and text lengths, violations reported.
 
 Every violation of these shapes is INVALID_ARGUMENT naming the JSON path inside
 `label.attributes_json`, e.g. `label.attributes_json.frames[12].annotations[3].points`.
-Unknown keys are kept as they are, except where stated.
+Unknown keys are kept as they are, except where stated. `format_version`, when present,
+must be the version shown for the label's kind. Annotation ids are integers within
++-(2**53 - 1) (MAX_ANNOTATION_ID), track ids integers from 1 to 2**31 - 1 (MAX_TRACK_ID).
+Anywhere in the document, a string or key with an unpaired surrogate or NUL, and NaN or
+Infinity, are refused (domain.documents: what is stored is served back exactly).
 
 Image vector labels (task types `bboxes`, `vector`, `keypoints`)::
 
@@ -85,6 +89,19 @@ single-frame labels, in `image_attributes`.
 
 from __future__ import annotations
 
+# The one format version of each kind of label; a label may leave it out, any other
+# value is refused (a document of a format this service does not know goes unchecked).
 IMAGE_FORMAT_VERSION = "0.1"
 SEQUENCE_FORMAT_VERSION = "0.2"
 CUBOID_FORMAT_VERSION = "0.2"
+
+# Annotation ids (and the per-point ids that refer to them) lie within +-(2**53 - 1):
+# the integers every JSON reader holds exactly (RFC 7493, I-JSON). A JavaScript
+# labeling tool reads numbers as doubles, so a larger id would silently become another.
+MAX_ANNOTATION_ID = 2**53 - 1
+# Track ids are 32-bit: the interpolation service's Track.track_id and the stored
+# max_track_id / track counters are int32, and AllocateTrackIds hands out ids above a
+# label's largest one, up to this.
+MAX_TRACK_ID = 2**31 - 1
+# Keypoint visibility flags travel as int32 (interpolation Keyframe.visibility).
+MAX_VISIBILITY = 2**31 - 1

@@ -119,6 +119,12 @@ class Label:
     deleted: bool = False
     # Highest track id the label uses (0 when none): AllocateTrackIds starts above it.
     max_track_id: int = 0
+    # The attributes' JSON text when it is known to be exact (a save: documents.encode);
+    # None: rendered from `attributes` when served (documents.render_stored).
+    attributes_json: str | None = None
+    # Why the stored document could not be read at all ("" when it could): it is then
+    # served as {} with this reason (documents.parse_stored).
+    attributes_problem: str = ""
 
     @property
     def etag(self) -> str:

@@ -7,14 +7,16 @@ entry per sample frame.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from services.labeling.domain import annotations as ann
+from services.labeling.domain import documents
 from services.labeling.domain.attributes import check_attributes, is_int
 from services.labeling.domain.formats import (
     CUBOID_FORMAT_VERSION,
     IMAGE_FORMAT_VERSION,
+    MAX_TRACK_ID,
     SEQUENCE_FORMAT_VERSION,
 )
 from services.labeling.domain.models import DatasetInfo, SampleInfo
@@ -35,6 +37,8 @@ GEOMETRY_KEYS = ("points", "visibility", "position", "dimensions", "yaw", "rotat
 class CheckedLabel:
     document: dict[str, Any]
     max_track_id: int
+    # The document's JSON text, what is stored and served (documents.encode).
+    text: str = ""
 
 
 def check_label(document: dict[str, Any], dataset: DatasetInfo, sample: SampleInfo,
@@ -48,18 +52,28 @@ def check_label(document: dict[str, Any], dataset: DatasetInfo, sample: SampleIn
         checked = _sequence(violations, document, dataset, task_type, sample.frame_count, path)
     else:
         checked = CheckedLabel(_single(violations, document, dataset, task_type, path), 0)
+    if not violations:
+        # Only a document that can be served back exactly may be written.
+        checked = replace(checked, text=documents.encode(checked.document, violations, path))
     violations.raise_if_any()
     return checked
 
 
 def _format_version(violations: CappedViolations, document: dict[str, Any], default: str,
                     path: str) -> str:
+    """The document's format version; `default` (the only one this kind of label has,
+    formats.py) when absent. Another version is a format this service cannot check."""
     version = document.get("format_version", default)
     if not isinstance(version, str):
         violations.add(f"{path}.format_version", "must be a string")
         return default
     if len(version) > MAX_TEXT_LENGTH:
         violations.add(f"{path}.format_version", f"at most {MAX_TEXT_LENGTH} characters")
+        return default
+    if version != default:
+        violations.add(f"{path}.format_version",
+                       f"unknown format version {version[:40]!r}; these labels are "
+                       f"{default!r} (or leave it out)")
         return default
     return version
 
@@ -214,8 +228,8 @@ def _keyframe(violations: CappedViolations, item: dict[str, Any], dataset: Datas
     """Checks a keyframe annotation of a vector/cuboid sequence; True when it is usable."""
     task = spec(task_type)
     track_id = item.get("track_id")
-    if not is_int(track_id) or track_id < 1:
-        violations.add(f"{path}.track_id", "required: an integer >= 1")
+    if not is_int(track_id) or not 1 <= track_id <= MAX_TRACK_ID:
+        violations.add(f"{path}.track_id", f"required: an integer from 1 to {MAX_TRACK_ID}")
         return False
     if track_id in seen:
         violations.add(f"{path}.track_id", f"track {track_id} appears twice in this frame")

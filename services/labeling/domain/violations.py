@@ -8,6 +8,16 @@ from shared.errors import FieldViolation, InvalidArgument, Violations
 from shared.limits import MAX_VIOLATIONS
 
 
+def printable(text: str) -> str:
+    """`text` as Unicode that any client can receive: a path or message quoting a bad key
+    (an unpaired surrogate, a NUL) names it by its escape instead of failing the reply."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\x00", "\\u0000")
+
+
 @dataclass
 class CappedViolations(Violations):
     cap: int = MAX_VIOLATIONS
@@ -15,7 +25,7 @@ class CappedViolations(Violations):
 
     def add(self, field_path: str, description: str) -> None:
         if len(self.items) < self.cap:
-            super().add(field_path, description)
+            super().add(printable(field_path), printable(description))
         else:
             self.dropped += 1
 

@@ -15,11 +15,17 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, Protocol, TypeVar
 
 import asyncpg
+import sqlalchemy.exc
 
 from services.labeling.domain.models import Assignment, Label
 from shared.errors import Unavailable
 
 MAX_BATCH = 64
+# Errors a statement raises for the data of one of its items (a value the database or
+# the driver refuses), raised before anything commits: a batch that fails with one is
+# retried item by item. Never a connection error: a commit may then have happened.
+ITEM_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, asyncpg.DataError,
+                                             sqlalchemy.exc.DataError)
 # `previous` of an append that replaces whatever is current (a save without an etag).
 ANY_PREVIOUS = -1
 
@@ -62,6 +68,15 @@ class Batcher(Generic[T, R]):
             results = await self.call([item for item, _ in batch])
         except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
             error = Unavailable(f"database unavailable: {type(exc).__name__}")
+        except ITEM_ERRORS as exc:
+            if len(batch) == 1:
+                error = exc
+            else:
+                # One item's data failed the statement, and with it the whole batch,
+                # which wrote nothing: each goes again alone, so only that one fails.
+                for one in batch:
+                    await self._run([one])
+                return
         except Exception as exc:  # handed to every waiting caller
             error = exc
         for i, (_, future) in enumerate(batch):

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.labeling.domain import documents
 from services.labeling.domain.models import Assignment, Label, LabelStatus
 from services.labeling.storage.tables import HoldRow, LabelRow
 
 
-def label_from_row(row: LabelRow) -> Label:
+def label_from_row(row: LabelRow, document: str) -> Label:
+    """`document`: the row's attributes as JSON text (repository._labels)."""
+    attributes, problem = documents.parse_stored(document)
     return Label(
         sample_id=row.sample_id,
         label_set=row.label_set,
         dataset_id=row.dataset_id,
-        attributes=row.attributes,
+        attributes=attributes,
+        attributes_problem=problem,
         status=LabelStatus(row.status),
         score=row.score,
         created_by=row.created_by,

@@ -49,7 +49,9 @@ def _append_columns(batch: list[tuple[Label, int]]) -> list[list[Any]]:
         [previous for _, previous in batch],
         [x.dataset_id for x in labels],
         [x.deleted for x in labels],
-        [json.dumps(x.attributes, separators=(",", ":")) for x in labels],
+        # A save's text was checked before (documents.encode): reuse it.
+        [x.attributes_json if x.attributes_json is not None
+         else json.dumps(x.attributes, separators=(",", ":")) for x in labels],
         [x.status.value for x in labels],
         [x.score for x in labels],
         [x.max_track_id for x in labels],

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Result,
+    Select,
+    Text,
+    and_,
+    cast,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from services.labeling.domain.models import OPEN_STATUSES, Assignment, Label, LabelStatus
 from services.labeling.storage import codec
@@ -33,6 +46,17 @@ def _key(sample_id: str, label_set: str) -> ColumnElement[bool]:
     return and_(LabelRow.sample_id == sample_id, LabelRow.label_set == label_set)
 
 
+def _labels() -> Select[tuple[LabelRow, str]]:
+    """Label rows with their document as text, parsed row by row (codec): a document
+    Python cannot parse (PostgreSQL keeps integers of any length) degrades its label,
+    instead of failing the whole read inside the driver."""
+    return select(LabelRow, cast(LabelRow.attributes, Text)).options(defer(LabelRow.attributes))
+
+
+def _read(result: Result[tuple[LabelRow, str]]) -> list[Label]:
+    return [codec.label_from_row(row, document) for row, document in result.all()]
+
+
 class LabelRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -47,14 +71,14 @@ class LabelRepository:
     # labels
     async def current_label(self, sample_id: str, label_set: str) -> Label | None:
         """The current row, a deletion marker included."""
-        query = select(LabelRow).where(_key(sample_id, label_set), _CURRENT)
-        row = (await self.session.execute(query)).scalar_one_or_none()
-        return None if row is None else codec.label_from_row(row)
+        query = _labels().where(_key(sample_id, label_set), _CURRENT)
+        found = _read(await self.session.execute(query))
+        return found[0] if found else None
 
     async def label_at(self, sample_id: str, label_set: str, revision: int) -> Label | None:
-        query = select(LabelRow).where(_key(sample_id, label_set), _visible_at(revision))
-        row = (await self.session.execute(query)).scalar_one_or_none()
-        return None if row is None else codec.label_from_row(row)
+        query = _labels().where(_key(sample_id, label_set), _visible_at(revision))
+        found = _read(await self.session.execute(query))
+        return found[0] if found else None
 
     async def append_label(self, label: Label, previous_revision: int | None) -> None:
         """Makes `label` the current state; Conflict if `previous_revision` is not current.
@@ -79,34 +103,33 @@ class LabelRepository:
 
     async def list_current(self, dataset_id: str, label_set: str, status: LabelStatus | None,
                            after: str, limit: int) -> list[Label]:
-        query = select(LabelRow).where(
+        query = _labels().where(
             LabelRow.dataset_id == dataset_id, LabelRow.label_set == label_set, _CURRENT,
             LabelRow.deleted.is_(False), LabelRow.sample_id > after,
         )
         if status is not None:
             query = query.where(LabelRow.status == status.value)
-        rows = await self.session.execute(query.order_by(LabelRow.sample_id).limit(limit))
-        return [codec.label_from_row(r) for r in rows.scalars()]
+        return _read(await self.session.execute(query.order_by(LabelRow.sample_id).limit(limit)))
 
     async def list_as_of(self, dataset_id: str, label_set: str, revision: int, after: str,
                          limit: int) -> list[Label]:
         query = (
-            select(LabelRow)
+            _labels()
             .where(LabelRow.dataset_id == dataset_id, LabelRow.label_set == label_set,
                    _visible_at(revision), LabelRow.deleted.is_(False),
                    LabelRow.sample_id > after)
             .order_by(LabelRow.sample_id)
             .limit(limit)
         )
-        return [codec.label_from_row(r) for r in (await self.session.execute(query)).scalars()]
+        return _read(await self.session.execute(query))
 
     async def list_revisions(self, sample_id: str, label_set: str, before: int,
                              limit: int) -> list[Label]:
-        query = select(LabelRow).where(_key(sample_id, label_set))
+        query = _labels().where(_key(sample_id, label_set))
         if before:
             query = query.where(LabelRow.revision < before)
-        rows = await self.session.execute(query.order_by(LabelRow.revision.desc()).limit(limit))
-        return [codec.label_from_row(r) for r in rows.scalars()]
+        return _read(await self.session.execute(
+            query.order_by(LabelRow.revision.desc()).limit(limit)))
 
     async def labeled_samples(self, sample_ids: Sequence[str], label_set: str) -> set[str]:
         """Of `sample_ids`, those whose current label no longer needs a labeler."""
@@ -158,14 +181,18 @@ class LabelRepository:
 
     # track ids
     async def reserve_track_ids(self, sample_id: str, label_set: str, floor: int,
-                                count: int) -> int:
-        """Reserves `count` ids from max(counter, floor); returns the first. Locks the row."""
+                                count: int, ceiling: int) -> int | None:
+        """Reserves `count` ids from max(counter, floor); returns the first, or None (and
+        reserves nothing) when the last would pass `ceiling`. Locks the row."""
         query = (select(TrackCounterRow.next_id)
                  .where(TrackCounterRow.sample_id == sample_id,
                         TrackCounterRow.label_set == label_set)
                  .with_for_update())
         current = (await self.session.execute(query)).scalar_one_or_none()
         first = max(floor, current or 1)
+        # The counter then holds first + count: it stays within the 32-bit column too.
+        if first + count > ceiling:
+            return None
         if current is None:
             try:
                 await self.session.execute(insert(TrackCounterRow).values(
