@@ -8,6 +8,7 @@ stream sends, or is None.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractContextManager
@@ -33,10 +34,13 @@ def _stream(behavior: Callable[..., AsyncIterator[Any]], method: str,
             scope: Scope) -> Callable[..., Any]:
     async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         with scope(method, "server_stream", context) as on_message:
-            async for item in behavior(request, context):
-                if on_message is not None:
-                    on_message()
-                yield item
+            # aclosing: a stream cancelled here closes the handler's generator (and what it
+            # holds) at once, not whenever the garbage collector finds it.
+            async with contextlib.aclosing(behavior(request, context)) as items:
+                async for item in items:
+                    if on_message is not None:
+                        on_message()
+                    yield item
 
     return wrapper
 

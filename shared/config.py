@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.auth import AUTH_VARIABLES, AuthConfig
-from shared.limits import MAX_MESSAGE_BYTES
+from shared.limits import MAX_MESSAGE_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CALLER
 from shared.tls import TlsConfig, tls_config
 
 SERVICES: tuple[str, ...] = ("dataset", "labeling", "interpolation", "release")
@@ -64,6 +64,9 @@ class ServiceConfig:
     # What page tokens are signed with (shared/paging.py): FRAMEWISE_PAGE_TOKEN_KEY, else
     # the token-verification key, which every replica of a deployment shares.
     page_token_key: str = ""
+    # Server streams open at once, in all and per caller (shared.stream_limits).
+    max_streams: int = MAX_STREAMS
+    max_streams_per_caller: int = MAX_STREAMS_PER_CALLER
 
     @property
     def listen_address(self) -> str:
@@ -113,6 +116,19 @@ def probe_port(service: str) -> int | None:
     return _optional_port(f"{env_prefix(service)}_PROBE_PORT")
 
 
+def _positive(service: str, name: str, default: int) -> int:
+    """`FRAMEWISE_<SERVICE>_<name>`, else `FRAMEWISE_<name>`, else `default`: an integer >= 1."""
+    variable = f"{env_prefix(service)}_{name}"
+    value = _env(variable, _env(f"FRAMEWISE_{name}", str(default)))
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{variable}: not an integer: {value!r}") from None
+    if number < 1:
+        raise ValueError(f"{variable}: must be at least 1, got {number}")
+    return number
+
+
 def auth_config() -> AuthConfig | None:
     """The token verification configured in the environment, or None if there is none."""
     try:
@@ -146,4 +162,7 @@ def load(service: str) -> ServiceConfig:
         tls=tls_config(),
         probe_port=probe_port(service),
         page_token_key=_env("FRAMEWISE_PAGE_TOKEN_KEY", ""),
+        max_streams=_positive(service, "MAX_STREAMS", MAX_STREAMS),
+        max_streams_per_caller=_positive(service, "MAX_STREAMS_PER_CALLER",
+                                         MAX_STREAMS_PER_CALLER),
     )

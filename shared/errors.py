@@ -89,6 +89,13 @@ class ResourceExhausted(FramewiseError):
     code = "RESOURCE_EXHAUSTED"
     reason = "LIMIT_EXCEEDED"
 
+    def __init__(self, message: str, *, retry_delay_s: float | None = None,
+                 **kwargs: object) -> None:
+        # retry_delay_s: the limit frees up by itself (a stream ends): the client is told
+        # when to try again (google.rpc.RetryInfo), rather than to give up.
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_delay_s = retry_delay_s
+
 
 class Unavailable(FramewiseError):
     code = "UNAVAILABLE"

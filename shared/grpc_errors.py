@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -12,7 +13,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from shared.errors import FramewiseError, InvalidArgument, Unavailable
+from shared.errors import FramewiseError, InvalidArgument, ResourceExhausted, Unavailable
 
 log = logging.getLogger("framewise.errors")
 
@@ -24,7 +25,8 @@ NO_RETRY = "-1"
 
 
 def to_status(error: FramewiseError) -> grpc.Status:
-    """Builds the rich status for a domain error: ErrorInfo always, BadRequest for bad input."""
+    """Builds the rich status for a domain error: ErrorInfo always, BadRequest for bad input,
+    RetryInfo for a limit that frees up by itself."""
     details: list[any_pb2.Any] = []
     info = error_details_pb2.ErrorInfo(
         reason=error.reason, domain=ERROR_DOMAIN, metadata=error.metadata
@@ -43,6 +45,12 @@ def to_status(error: FramewiseError) -> grpc.Status:
         )
         packed = any_pb2.Any()
         packed.Pack(bad_request)
+        details.append(packed)
+    if isinstance(error, ResourceExhausted) and error.retry_delay_s is not None:
+        retry = error_details_pb2.RetryInfo()
+        retry.retry_delay.FromNanoseconds(round(error.retry_delay_s * 1e9))
+        packed = any_pb2.Any()
+        packed.Pack(retry)
         details.append(packed)
     status = status_pb2.Status(
         code=getattr(code_pb2, error.code), message=error.message, details=details
@@ -110,8 +118,11 @@ def _wrap_stream(behavior: Callable[..., AsyncIterator[Any]], method: str,
                  deserialize: Deserializer = None) -> Callable[..., Any]:
     async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         try:
-            async for item in behavior(_parse(deserialize, request), context):
-                yield item
+            # aclosing: a cancelled stream closes the handler's generator at once.
+            async with contextlib.aclosing(behavior(_parse(deserialize, request),
+                                                    context)) as items:
+                async for item in items:
+                    yield item
         except Exception as exc:
             if _is_abort(exc):
                 raise

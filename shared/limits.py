@@ -110,3 +110,22 @@ MAX_CHUNK_BYTES = 4 * 1024 * 1024
 # Authentication
 # A bearer token longer than this is not one of ours (UNAUTHENTICATED).
 MAX_TOKEN_BYTES = 8192
+
+# Open server streams (StreamFrameStates, StreamLabels, DownloadRelease, ...), counted by
+# shared.stream_limits on each server process; past either limit a new stream is
+# RESOURCE_EXHAUSTED with a RetryInfo of STREAM_RETRY_DELAY_S. Both can be set per server
+# (FRAMEWISE_MAX_STREAMS, FRAMEWISE_MAX_STREAMS_PER_CALLER).
+# Streams one caller (a token's subject) may have open at once on one server: a release
+# build reads 2 interpolation streams at once, a labeling tool 1 or 2 per open sequence.
+MAX_STREAMS_PER_CALLER = 8
+# Streams open at once on one server, every caller together: an unread interpolation
+# stream holds about 5 MB (MAX_STREAM_AHEAD_BYTES, a block, the message gRPC is sending),
+# so 32 of them take about 160 MB of the service's 1 GiB.
+MAX_STREAMS = 32
+# What a refused stream is told to wait before it retries (google.rpc.RetryInfo).
+STREAM_RETRY_DELAY_S = 1.0
+# Bytes a stream computes ahead of what gRPC has taken to send (gRPC sends only as far as
+# the client's flow-control window allows): an unread stream holds this and one more
+# block (up to about 2 MiB, or one message of the frames_per_message the client asked
+# for), whatever its frame count.
+MAX_STREAM_AHEAD_BYTES = 1024 * 1024

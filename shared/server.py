@@ -18,6 +18,7 @@ from shared.auth_grpc import AuthInterceptor
 from shared.config import ServiceConfig
 from shared.grpc_errors import ErrorMappingInterceptor
 from shared.metrics import MetricsEndpoint, MetricsInterceptor
+from shared.stream_limits import StreamLimiter, StreamLimitInterceptor
 
 log = logging.getLogger("framewise.server")
 
@@ -58,6 +59,8 @@ class Server:
     _probe: grpc.aio.Server | None = None
     _metrics: MetricsEndpoint | None = None
     _health: health.aio.HealthServicer | None = None
+    # Counts the open server streams once started (shared.stream_limits).
+    stream_limiter: StreamLimiter | None = None
 
     async def start(self) -> int:
         """Binds and starts; returns the port (useful with port 0 in tests)."""
@@ -78,9 +81,13 @@ class Server:
                 "_FILE) or FRAMEWISE_AUTH_RS256_PUBLIC_KEY_FILE (`make run` creates a "
                 "development secret)")
         paging.configure_key(self.config.page_token_key or self.config.auth.verification_key)
-        # The token is checked inside the error mapping, so UNAUTHENTICATED has details.
+        # The token is checked inside the error mapping, so UNAUTHENTICATED has details;
+        # streams are counted by caller, so inside authentication.
+        self.stream_limiter = StreamLimiter(self.config.max_streams_per_caller,
+                                            self.config.max_streams)
         interceptors = [tracing.TracingServerInterceptor(), MetricsInterceptor(),
-                        ErrorMappingInterceptor(), AuthInterceptor(self.config.auth)]
+                        ErrorMappingInterceptor(), AuthInterceptor(self.config.auth),
+                        StreamLimitInterceptor(self.stream_limiter)]
         server = grpc.aio.server(interceptors=interceptors, options=options)
         for registration in self.registrations:
             registration.add(server)

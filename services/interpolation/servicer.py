@@ -7,6 +7,7 @@ methods are registered with no response serializer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -16,6 +17,7 @@ import numpy as np
 
 from framewise.interpolation.v1 import interpolation_pb2 as pb
 from services.interpolation import wire
+from services.interpolation.ahead import ahead
 from services.interpolation.converters import request_field
 from services.interpolation.domain import InterpolationInputError, InterpolationPlan, TrackTable
 from services.interpolation.sources import Source, StoredLabels, inline_source
@@ -25,6 +27,7 @@ from shared.limits import (
     MAX_FRAME_ENCODING_BYTES,
     MAX_FRAMES_PER_MESSAGE,
     MAX_OBJECT_STATE_BYTES,
+    MAX_STREAM_AHEAD_BYTES,
     MAX_STREAM_STATES,
 )
 from shared.request_limits import enforce_limits
@@ -35,13 +38,19 @@ SERVICE = pb.DESCRIPTOR.services_by_name["InterpolationService"]
 # Messages of about this size: large enough to amortise the per-message cost, well under
 # the 4 MiB default receive limit of gRPC clients in every language.
 TARGET_MESSAGE_BYTES = 1_000_000
-# States computed at once: enough to amortise the engine's per-block work, small enough
-# that memory stays bounded (a few tens of MB) however long the sequence.
+# States computed at once: enough to amortise the engine's per-block work.
 ENGINE_BLOCK_STATES = 262_144
 MAX_ENGINE_BLOCK_FRAMES = 4096
-# Bytes of a block while it is encoded (states x the widest state): wide objects (long
-# polygons, big attributes) make blocks of fewer frames.
-ENGINE_BLOCK_BYTES = 32 * 1024 * 1024
+# Bytes of a block while it is encoded (states x the widest state, an upper bound: a bbox
+# state takes about 42 of its 96): a stream holds its queued messages (at most
+# MAX_STREAM_AHEAD_BYTES) plus about one block's working memory, so blocks stay about as
+# big as that budget. Smaller blocks cost little: 1 MiB of them ran as fast as 32 MiB.
+ENGINE_BLOCK_BYTES = 2 * 1024 * 1024
+# A stream whose client has not taken its queued messages for this long gives back the
+# working memory of its blocks (scratch arrays, the encoder's buffer): a stalled reader
+# then holds only its queued messages. Not at once: a reader merely slower than the
+# engine stalls it for a moment every block, and fresh pages cost more than the work.
+RELEASE_IDLE_MEMORY_AFTER_S = 0.5
 
 
 def check_frames_per_message(requested: int) -> int:
@@ -118,6 +127,35 @@ def _filter(tracks: TrackTable, wanted: Sequence[int]) -> TrackTable:
     return tracks.select(np.isin(tracks.track_id, ids))
 
 
+class _EncodedBlocks:
+    """The encoded messages of a stream's frames, block after block (`next` runs on a
+    worker thread, one call at a time)."""
+
+    def __init__(self, plan: InterpolationPlan, encoder: wire.FrameEncoder, start: int,
+                 stop: int, block_frames: int, per_message: int) -> None:
+        self.plan, self.encoder = plan, encoder
+        self.start, self.stop = start, stop
+        self.block_frames, self.per_message = block_frames, per_message
+        self.scratch: list[Any] | None = None
+
+    def next(self) -> list[bytes] | None:
+        if self.start >= self.stop:
+            return None
+        end = min(self.start + self.block_frames, self.stop)
+        if self.scratch is None:
+            self.scratch = self.plan.scratch(min(self.block_frames, self.stop - self.start))
+        block = self.plan.block(self.start, end, self.scratch)
+        self.start = end
+        return self.encoder.messages(block, self.plan.frame_count, self.per_message,
+                                     TARGET_MESSAGE_BYTES)
+
+    def release(self) -> None:
+        """Drops the working memory; called on the event loop while no block is computed
+        (the stream is stalled), the next block allocates it again."""
+        self.scratch = None
+        self.encoder.release()
+
+
 @enforce_limits(SERVICE)
 class InterpolationServicer:
     def __init__(self, stored: StoredLabels) -> None:
@@ -166,29 +204,36 @@ class InterpolationServicer:
         plan, widest = await asyncio.to_thread(self._plan, source, request.track_ids,
                                                per_message)
         stop = request.end_frame or plan.frame_count
+        block_frames = engine_block_frames(len(plan.track_ids), per_message, widest)
         try:
-            blocks = plan.iter_blocks(request.start_frame, stop,
-                                      engine_block_frames(len(plan.track_ids), per_message,
-                                                          widest))
+            stop = plan.check_range(request.start_frame, stop, block_frames)
         except InterpolationInputError as exc:
             raise InvalidArgument.of(request_field(exc, source.field), exc.message) from exc
-        encoder = self._encoder(source, plan)
-
-        def next_messages() -> list[bytes] | None:
-            block = next(blocks, None)
-            if block is None:
-                return None
-            return encoder.messages(block, plan.frame_count, per_message, TARGET_MESSAGE_BYTES)
-
-        # The next block is computed on a worker thread while this one's messages are
-        # written (numpy releases the GIL): at most two blocks are in memory whatever the
-        # sequence's length, and a cancelled call stops at the next write.
+        blocks = _EncodedBlocks(plan, self._encoder(source, plan), request.start_frame, stop,
+                                block_frames, per_message)
+        # Blocks are computed on a worker thread while earlier messages are sent (numpy
+        # releases the GIL), at most MAX_STREAM_AHEAD_BYTES ahead of what gRPC has taken:
+        # gRPC takes only what the client's flow-control window lets it send, so a client
+        # that stops reading stops the computing.
         loop = asyncio.get_running_loop()
-        pending = loop.run_in_executor(None, next_messages)
-        while (messages := await pending) is not None:
-            pending = loop.run_in_executor(None, next_messages)
-            for message in messages:
-                yield message
+        idle: asyncio.TimerHandle | None = None
+
+        def stalled() -> None:
+            nonlocal idle
+            idle = loop.call_later(RELEASE_IDLE_MEMORY_AFTER_S, blocks.release)
+
+        def resumed() -> None:
+            if idle is not None:
+                idle.cancel()
+
+        # aclosing: a cancelled call stops the producer now, not when garbage is collected.
+        try:
+            async with contextlib.aclosing(ahead(blocks.next, MAX_STREAM_AHEAD_BYTES,
+                                                 on_stall=stalled, on_resume=resumed)) as out:
+                async for message in out:
+                    yield message
+        finally:
+            resumed()
 
     async def GetFrameState(self, request: pb.GetFrameStateRequest, context: Context) -> bytes:
         source = await self._source(request, context)

@@ -70,6 +70,8 @@ class StoredLabels:
     async def source(self, message: pb.StoredLabel, metadata: Metadata) -> Source:
         if not message.sample_id:
             raise InvalidArgument.of("stored_label.sample_id", "required")
+        if message.revision < 0:  # checked here: a peer's INVALID_ARGUMENT would not name it
+            raise InvalidArgument.of("stored_label.revision", "must not be negative")
         label_set = message.label_set or "ground-truth"
         key = f"{message.sample_id}/{label_set}"
         try:

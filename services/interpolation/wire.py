@@ -404,6 +404,11 @@ class FrameEncoder:
             out.append(buffer[int(start[a]):end + len(trailer)].tobytes())
         return out
 
+    def release(self) -> None:
+        """Drops the reused buffer (a stalled stream need not keep it); the next block
+        makes a new one."""
+        self._buffer = np.zeros(0, dtype=np.uint8)
+
     def _scratch(self, size: int) -> np.ndarray:
         """A buffer of `size` bytes reused from block to block: fresh pages cost more than
         writing them (the messages are copied out of it)."""

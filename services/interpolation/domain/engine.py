@@ -170,13 +170,13 @@ class InterpolationPlan:
 
     def block(self, start: int, stop: int, scratch: list[_Scratch] | None = None) -> FrameBlock:
         """The states on frames [start, stop) (0 <= start < stop <= frame_count); `scratch`
-        (from `_scratch`) lets consecutive blocks reuse their working memory."""
+        (from `scratch`) lets consecutive blocks reuse their working memory."""
         if not 0 <= start < stop <= self.frame_count:
             raise InterpolationInputError(
                 "stop", f"need 0 <= start < stop <= {self.frame_count}, got [{start}, {stop})"
             )
         if scratch is None:
-            scratch = self._scratch(stop - start)
+            scratch = self.scratch(stop - start)
         return FrameBlock(
             start=start,
             stop=stop,
@@ -210,11 +210,12 @@ class InterpolationPlan:
         return self._blocks(int(start), end, int(block_frames))
 
     def _blocks(self, start: int, stop: int, block_frames: int) -> Iterator[FrameBlock]:
-        scratch = self._scratch(min(block_frames, stop - start))
+        scratch = self.scratch(min(block_frames, stop - start))
         for s in range(start, stop, block_frames):
             yield self.block(s, min(s + block_frames, stop), scratch)
 
-    def _scratch(self, frames: int) -> list[_Scratch]:
+    def scratch(self, frames: int) -> list[_Scratch]:
+        """Working memory for blocks of up to `frames` frames, to pass to `block`."""
         return [_Scratch(frames, f.track_index) for f in self._families]
 
 

@@ -148,6 +148,10 @@ async def test_stored_label_errors(suite):
     await expect_error(_stream(suite, pb.StreamFrameStatesRequest(
         stored_label=pb.StoredLabel())), grpc.StatusCode.INVALID_ARGUMENT,
         "stored_label.sample_id")
+    # Issue #12: was FAILED_PRECONDITION (the labeling service's answer, translated).
+    await expect_error(_stream(suite, pb.StreamFrameStatesRequest(
+        stored_label=pb.StoredLabel(sample_id=sample.id, revision=-1))),
+        grpc.StatusCode.INVALID_ARGUMENT, "stored_label.revision")
     bitmap = await suite.dataset.CreateDataset(dpb.CreateDatasetRequest(dataset=dpb.Dataset(
         name="masks", task_type=common_pb2.TASK_TYPE_IMAGE_SEGMENTATION_SEQUENCE,
         task_attributes=_categories())))
