@@ -14,6 +14,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from shared.errors import FramewiseError, InvalidArgument, ResourceExhausted, Unavailable
+from shared.text import printable
 
 log = logging.getLogger("framewise.errors")
 
@@ -37,8 +38,9 @@ def to_status(error: FramewiseError) -> grpc.Status:
     if isinstance(error, InvalidArgument):
         bad_request = error_details_pb2.BadRequest(
             field_violations=[
+                # printable: a path may quote a key the client sent unencodable.
                 error_details_pb2.BadRequest.FieldViolation(
-                    field=v.field, description=v.description
+                    field=printable(v.field), description=printable(v.description)
                 )
                 for v in error.violations
             ]
@@ -53,7 +55,7 @@ def to_status(error: FramewiseError) -> grpc.Status:
         packed.Pack(retry)
         details.append(packed)
     status = status_pb2.Status(
-        code=getattr(code_pb2, error.code), message=error.message, details=details
+        code=getattr(code_pb2, error.code), message=printable(error.message), details=details
     )
     converted = rpc_status.to_status(status)
     if isinstance(error, Unavailable) and error.retried:

@@ -9,8 +9,8 @@ from typing import Any
 
 from shared.errors import InvalidArgument
 from shared.limits import MAX_JSON_BYTES, MAX_JSON_DEPTH, MAX_JSON_INTEGER, MAX_JSON_KEY_LENGTH
+from shared.text import printable, text_problem
 from shared.text import repaired as repaired_text
-from shared.text import text_problem
 
 # Text that may hold what no database stores alike (see shared.text) or a number out of
 # range: a NUL or surrogate escape, a run of 19 digits (an integer past 64 bits, or a
@@ -79,7 +79,8 @@ def content_problem(value: Any, field: str) -> tuple[str, str] | None:
             for key, child in item.items():
                 problem = text_problem(key)
                 if problem is not None:
-                    return path, f"object key {problem.removeprefix('must ')}"
+                    return (f"{path}.{printable(key)}",
+                            f"object key {problem.removeprefix('must ')}")
                 stack.append((child, f"{path}.{key}"))
         elif kind is list:
             stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))

@@ -50,3 +50,13 @@ def repaired(text: str) -> str:
     """`text` with every character no database stores alike replaced by U+FFFD: how a
     value stored before these checks existed is shown, rather than failing the read."""
     return _UNSTORABLE.sub("\ufffd", text)
+
+
+def printable(text: str) -> str:
+    """`text` as Unicode any client can receive: an error quoting a bad key or value (an
+    unpaired surrogate, a NUL) names it by its escape instead of failing the reply."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\x00", "\\u0000")

@@ -16,11 +16,14 @@ so one such row never fails a whole listing.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
-from services.labeling.domain.violations import CappedViolations, printable
+from services.labeling.domain.violations import CappedViolations
+from shared import jsondoc
+
+# One walk for every service: what no database stores alike, named by its JSON path.
+from shared.jsondoc import content_problem as first_problem
 
 REPLACEMENT = "\ufffd"
 # How a read names the stored document in a problem's JSON path.
@@ -43,42 +46,6 @@ def _strict(document: Any) -> str:
     return text
 
 
-def _string_problem(value: str) -> str | None:
-    if "\x00" in value:
-        return "contains NUL (U+0000), which cannot be stored"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "contains an unpaired UTF-16 surrogate, which is not Unicode text"
-    return None
-
-
-def first_problem(document: Any, path: str) -> tuple[str, str] | None:
-    """(JSON path, what is wrong) of the first value `encode` refuses, or None.
-
-    Iterative, so a deep document costs no recursion; only run once a fast check failed.
-    """
-    stack: list[tuple[Any, str]] = [(document, path)]
-    while stack:
-        value, where = stack.pop()
-        if isinstance(value, dict):
-            items = list(value.items())
-            for key, _ in items:
-                problem = _string_problem(key) if isinstance(key, str) else None
-                if problem is not None:
-                    return f"{where}.{printable(key)}", f"object key {problem}"
-            stack.extend((v, f"{where}.{printable(k)}") for k, v in reversed(items))
-        elif isinstance(value, list):
-            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(value))))
-        elif isinstance(value, str):
-            problem = _string_problem(value)
-            if problem is not None:
-                return where, problem
-        elif isinstance(value, float) and not math.isfinite(value):
-            return where, "must be a finite number (NaN and Infinity are not JSON)"
-    return None
-
-
 def encode(document: dict[str, Any], violations: CappedViolations, path: str) -> str:
     """The JSON text to store and serve for `document`; "" after adding a violation
     naming the first value that has none."""
@@ -97,21 +64,6 @@ def encode(document: dict[str, Any], violations: CappedViolations, path: str) ->
     if not text:  # not reached: whatever _strict refuses, first_problem names
         violations.add(path, "cannot be written as JSON text")
     return text
-
-
-def _sanitized(value: Any) -> Any:
-    """`value` with unpaired surrogates replaced by U+FFFD and non-finite numbers by null."""
-    if isinstance(value, dict):
-        return {_sanitized(k): _sanitized(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_sanitized(v) for v in value]
-    if isinstance(value, str):
-        # Through UTF-16: a stray pair of surrogates becomes its character, a lone one
-        # U+FFFD.
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def parse_stored(text: str | None) -> tuple[dict[str, Any], str]:
@@ -140,7 +92,7 @@ def render_stored(document: Any) -> Rendered:
         where, what = first_problem(document, STORED_FIELD) or (STORED_FIELD, "not JSON")
         note = (f"{where}: {what}; served with U+FFFD for unpaired surrogates and null for "
                 "non-finite numbers. Save or delete the label to repair it")
-        return Rendered(_strict(_sanitized(document)), note)
+        return Rendered(_strict(jsondoc.repaired(document)), note)
     except (ValueError, RecursionError):
         # Deeper than any document the API ever accepted: nothing of it can be served.
         return Rendered("{}", f"{STORED_FIELD}: the stored document cannot be read; "

@@ -6,16 +6,7 @@ from dataclasses import dataclass
 
 from shared.errors import FieldViolation, InvalidArgument, Violations
 from shared.limits import MAX_VIOLATIONS
-
-
-def printable(text: str) -> str:
-    """`text` as Unicode that any client can receive: a path or message quoting a bad key
-    (an unpaired surrogate, a NUL) names it by its escape instead of failing the reply."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text.replace("\x00", "\\u0000")
+from shared.text import printable
 
 
 @dataclass

@@ -33,8 +33,8 @@ async def _sample_ids(stub, dataset_id: str) -> list[str]:
 @pytest.mark.parametrize(("field", "text", "path"), [
     ("attributes_json", '{"image": {"url": "\\ud800"}}', "sample.attributes_json.image.url"),
     ("metadata_json", '{"a": "\\udc00"}', "sample.metadata_json.a"),
-    ("metadata_json", '{"\\ud800": 1}', "sample.metadata_json"),
-    ("metadata_json", '{"\\u0000": 1}', "sample.metadata_json"),
+    ("metadata_json", '{"\\ud800": 1}', "sample.metadata_json.\\ud800"),
+    ("metadata_json", '{"\\u0000": 1}', "sample.metadata_json.\\u0000"),
     ("metadata_json", '{"a": "x\\u0000"}', "sample.metadata_json.a"),
     ("metadata_json", '{"a": NaN}', "sample.metadata_json.a"),
     ("metadata_json", '{"a": [Infinity]}', "sample.metadata_json.a[0]"),

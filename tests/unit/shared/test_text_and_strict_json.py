@@ -21,9 +21,9 @@ from shared.text import name_problem, text_problem
 @pytest.mark.parametrize(("text", "path"), [
     ('{"image": {"url": "\\ud800"}}', "f.image.url"),  # unpaired surrogate, as JSON escape
     ('{"a": ["x", "\\udfff"]}', "f.a[1]"),
-    ('{"\\ud800": 1}', "f"),  # as a key
+    ('{"\\ud800": 1}', "f.\\ud800"),  # as a key, named by its escape
     ('{"a": "x\\u0000y"}', "f.a"),
-    ('{"\\u0000": 1}', "f"),
+    ('{"\\u0000": 1}', "f.\\u0000"),
     ('{"a": NaN}', "f.a"),
     ('{"a": [1, Infinity]}', "f.a[1]"),
     ('{"a": -Infinity}', "f.a"),
