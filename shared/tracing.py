@@ -132,7 +132,9 @@ class LogContextFilter(logging.Filter):
 
 def final_code(context: grpc.aio.ServicerContext, error: BaseException | None) -> grpc.StatusCode:
     """The status a call ended with: what the handler set or aborted with, else OK."""
-    if isinstance(error, asyncio.CancelledError):
+    # GeneratorExit: gRPC closed a stream's generator because its client went away.
+    if isinstance(error, asyncio.CancelledError | GeneratorExit) or (
+            error is not None and context.cancelled()):
         return grpc.StatusCode.CANCELLED
     code = context.code()
     if isinstance(code, grpc.StatusCode):

@@ -97,6 +97,32 @@ async def test_server_streams_count_their_messages(tmp_path: Path) -> None:
             - _value(before, "grpc_server_msg_sent_total", **labels)) == len(replies) >= 1
 
 
+async def test_a_stream_its_client_cancels_is_counted_cancelled_not_unknown(
+        tmp_path: Path) -> None:
+    config = replace(test_config("interpolation", "sqlite+aiosqlite:///unused", tmp_path,
+                                 peers={"labeling": "127.0.0.1:1", "dataset": "127.0.0.1:1"}),
+                     metrics_port=0)
+    labels = {"grpc_service": "framewise.interpolation.v1.InterpolationService",
+              "grpc_method": "StreamFrameStates", "grpc_type": "server_stream"}
+    handled = "grpc_server_handled_total"
+    track = pb.Track(track_id=1, category_id=1, geometry_type=common_pb2.GEOMETRY_TYPE_BBOX,
+                     keyframes=[pb.Keyframe(frame=0, coordinates=[0, 0, 1, 1])])
+    request = pb.StreamFrameStatesRequest(frames_per_message=1, inline=pb.InlineTracks(
+        frame_count=1_000_000, tracks=[track]))
+    async with running(build_interpolation, config) as (server, channel):
+        stub = interpolation_pb2_grpc.InterpolationServiceStub(channel)
+        call = stub.StreamFrameStates(request)
+        await call.read()
+        call.cancel()
+        deadline = asyncio.get_running_loop().time() + 30
+        while _value(await _scrape(server.metrics_port), handled, **labels,
+                     grpc_code="CANCELLED") < 1:  # waits for the server to end the call
+            assert asyncio.get_running_loop().time() < deadline, "the call never ended"
+            await asyncio.sleep(0.05)
+        after = await _scrape(server.metrics_port)
+    assert _value(after, handled, **labels, grpc_code="UNKNOWN") == 0
+
+
 async def test_other_paths_are_404_and_the_endpoint_closes_with_the_server(
         tmp_path: Path) -> None:
     config = replace(test_config("dataset", f"sqlite+aiosqlite:///{tmp_path / 'd.db'}",
