@@ -2,17 +2,24 @@
 
 Each service keeps its revisions in `services/<name>/storage/migrations/versions`; its
 env.py calls `run_env` with the service's metadata.
+
+On PostgreSQL an upgrade holds a transaction-level advisory lock of its service's own for
+its whole transaction, so any number of pods may migrate one database at once: the first
+migrates, the others wait for it and then find the schema current (without the lock 3
+of 4 pods failed on a fresh database: `pg_type` unique violation, `alembic_version`
+already exists). A pod that finds the schema current holds the lock for one read.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
@@ -45,7 +52,18 @@ async def upgrade_async(service: str, url: str, revision: str = "head") -> None:
     await asyncio.to_thread(upgrade, service, url, revision)
 
 
+def migration_lock_key(service: str) -> int:
+    """The advisory lock key of a service's migrations: a stable signed 64-bit number."""
+    digest = hashlib.sha256(f"framewise:{service}:migrations".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 def _run_migrations(connection: Connection, metadata: MetaData) -> None:
+    if connection.dialect.name == "postgresql":
+        # Taken first in the transaction Alembic then joins; released by its commit.
+        service = context.config.attributes.get("service", "")
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                           {"key": migration_lock_key(service)})
     context.configure(
         connection=connection,
         target_metadata=metadata,
