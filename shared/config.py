@@ -50,6 +50,9 @@ class ServiceConfig:
     grace_period_s: float
     max_message_bytes: int
     max_connection_age_ms: int
+    # How long calls still running on a connection that aged out may go on before gRPC
+    # cuts them: longer than the longest stream's deadline, or streams die at age + grace.
+    max_connection_age_grace_ms: int
     # Where the other services are: name -> address (`FRAMEWISE_<SERVICE>_ADDRESS`).
     peers: dict[str, str]
     # Port of the Prometheus `/metrics` endpoint (on `host`); None: no endpoint.
@@ -156,6 +159,8 @@ def load(service: str) -> ServiceConfig:
         grace_period_s=float(_env("FRAMEWISE_GRACE_PERIOD_S", "10")),
         max_message_bytes=int(_env("FRAMEWISE_MAX_MESSAGE_BYTES", str(MAX_MESSAGE_BYTES))),
         max_connection_age_ms=int(_env("FRAMEWISE_MAX_CONNECTION_AGE_MS", "300000")),
+        max_connection_age_grace_ms=int(_env("FRAMEWISE_MAX_CONNECTION_AGE_GRACE_MS",
+                                             "30000")),
         peers={other: service_address(other) for other in SERVICES},
         metrics_port=metrics_port(service),
         auth=auth_config(),

@@ -69,7 +69,7 @@ class Server:
             ("grpc.max_send_message_length", self.config.max_message_bytes),
             # Clients re-resolve and find new replicas when old connections age out.
             ("grpc.max_connection_age_ms", self.config.max_connection_age_ms),
-            ("grpc.max_connection_age_grace_ms", 30_000),
+            ("grpc.max_connection_age_grace_ms", self.config.max_connection_age_grace_ms),
             ("grpc.so_reuseport", 0),
         ]
         tracing.setup(self.config.name)
