@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.config import ServiceConfig
+from shared.cpus import available_cpus
 
 
 @dataclass(frozen=True)
@@ -39,5 +40,5 @@ class ReleaseSettings:
             work_dir=Path(work) if work else None,
             lease_s=float(env("LEASE_S") or 60),
             max_attempts=int(env("MAX_ATTEMPTS") or 3),
-            format_workers=int(env("FORMAT_WORKERS") or min(4, os.cpu_count() or 1)),
+            format_workers=int(env("FORMAT_WORKERS") or min(4, available_cpus())),
         )
