@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import collections
-from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
 import grpc
 
 from shared.auth import AuthConfig, VerifiedTokens, mint
-from shared.call_scope import scoped_handler
+from shared.call_scope import TOOLING_PREFIXES, ScopeInterceptor
 from shared.errors import FailedPrecondition
 from shared.identity import authenticated, current_authorization, current_caller
 
 AUTHORIZATION_KEY = "authorization"
 # Probes and tooling stay open: health checks and server reflection need no token.
-OPEN_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
+OPEN_PREFIXES = TOOLING_PREFIXES
 # Tokens a service signs for a background job: renewed per call, so kept short.
 DELEGATED_TOKEN_TTL_S = 3600
 
@@ -28,35 +27,25 @@ def _authorization(context: grpc.aio.ServicerContext) -> str | None:
     return None
 
 
-class AuthInterceptor(grpc.aio.ServerInterceptor):
+class AuthInterceptor(ScopeInterceptor):
     """Verifies the bearer token of every call but health and reflection; a missing or
     bad token is UNAUTHENTICATED (raised inside the handler, so the error mapping turns it
-    into a status with details)."""
+    into a status with details). A kind it cannot wrap would run unauthenticated: such a
+    method is refused instead."""
+
+    skipped = OPEN_PREFIXES
+    required = True
 
     def __init__(self, config: AuthConfig) -> None:
         self.config = config
         self.tokens = VerifiedTokens(config)
 
-    def _scope(self, method: str, kind: str,
-               context: grpc.aio.ServicerContext) -> AbstractContextManager[None]:
+    def scope(self, method: str, kind: str,
+              context: grpc.aio.ServicerContext) -> AbstractContextManager[None]:
         authorization = _authorization(context)
         caller = self.tokens.caller(authorization)
         return authenticated(caller, authorization or "")
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or method.startswith(OPEN_PREFIXES):
-            return handler
-        wrapped = scoped_handler(handler, method, self._scope)
-        if wrapped is handler:
-            # A kind we cannot wrap would run unauthenticated: refuse it instead.
-            raise RuntimeError(f"cannot authenticate {method}: unsupported handler kind")
-        return wrapped
 
 
 def _with(details: grpc.aio.ClientCallDetails,

@@ -63,3 +63,38 @@ def scoped_handler(handler: grpc.RpcMethodHandler, method: str,
             response_serializer=handler.response_serializer,
         )
     return handler
+
+
+# Health checks (probes every few seconds) and reflection: not authenticated, traced or
+# limited; metrics still count them.
+TOOLING_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
+
+
+class ScopeInterceptor(grpc.aio.ServerInterceptor):
+    """The one interceptor shape: runs `scope` around the handler of every method it
+    applies to. Subclasses give `scope`, and may narrow `applies` (by method or handler
+    kind), skip `skipped` method prefixes, or be `required` (a handler kind that cannot be
+    wrapped is refused rather than run without the scope)."""
+
+    skipped: tuple[str, ...] = ()
+    required = False
+
+    def scope(self, method: str, kind: str, context: grpc.aio.ServicerContext) -> Any:
+        raise NotImplementedError
+
+    def applies(self, handler: grpc.RpcMethodHandler) -> bool:
+        return True
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or method.startswith(self.skipped) or not self.applies(handler):
+            return handler
+        wrapped = scoped_handler(handler, method, self.scope)
+        if self.required and wrapped is handler:
+            raise RuntimeError(f"cannot wrap {method}: unsupported handler kind")
+        return wrapped

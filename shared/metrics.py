@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
@@ -32,7 +31,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-from shared.call_scope import OnMessage, scoped_handler
+from shared.call_scope import OnMessage, ScopeInterceptor
 from shared.tracing import final_code
 
 access_log = logging.getLogger("framewise.access")
@@ -102,18 +101,12 @@ class _Call:
                            extra=extra)
 
 
-class MetricsInterceptor(grpc.aio.ServerInterceptor):
-    """Counts and times every call (by method and final status code) and logs it."""
+class MetricsInterceptor(ScopeInterceptor):
+    """Counts and times every call (by method and final status code) and logs it; an
+    unknown method is no label value we want to keep (the base skips it)."""
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        handler = await continuation(handler_call_details)
-        if handler is None:  # an unknown method: not a label value we want to keep
-            return handler
-        return scoped_handler(handler, handler_call_details.method, _Call)
+    def scope(self, method: str, kind: str, context: grpc.aio.ServicerContext) -> _Call:
+        return _Call(method, kind, context)
 
 
 class MetricsEndpoint:

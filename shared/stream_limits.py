@@ -14,21 +14,21 @@ not counted.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 import grpc
 from prometheus_client import Counter as MetricCounter
 from prometheus_client import Gauge
 
-from shared.call_scope import OnMessage, scoped_handler
+from shared.call_scope import TOOLING_PREFIXES, OnMessage, ScopeInterceptor
 from shared.errors import ResourceExhausted
 from shared.identity import current_caller
 from shared.limits import MAX_STREAMS, MAX_STREAMS_PER_CALLER, STREAM_RETRY_DELAY_S
 from shared.memory import trim_soon
 
 # Probes and tooling are neither authenticated nor counted (shared.auth_grpc).
-OPEN_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
+OPEN_PREFIXES = TOOLING_PREFIXES
 
 OPEN_STREAMS = Gauge("framewise_streams_open", "Server streams open on this process.")
 REFUSED = MetricCounter("framewise_streams_refused_total",
@@ -100,21 +100,19 @@ class StreamLimiter:
             yield None
 
 
-class StreamLimitInterceptor(grpc.aio.ServerInterceptor):
+class StreamLimitInterceptor(ScopeInterceptor):
     """Applies a StreamLimiter to every server stream but health and reflection. Must come
     after the AuthInterceptor (it reads the caller) and after the error mapping (which
     turns the refusal into RESOURCE_EXHAUSTED with details)."""
 
+    skipped = OPEN_PREFIXES
+
     def __init__(self, limiter: StreamLimiter) -> None:
         self.limiter = limiter
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or not handler.unary_stream or method.startswith(OPEN_PREFIXES):
-            return handler
-        return scoped_handler(handler, method, self.limiter.scope)
+    def applies(self, handler: grpc.RpcMethodHandler) -> bool:
+        return bool(handler.unary_stream)
+
+    def scope(self, method: str, kind: str,
+              context: grpc.aio.ServicerContext) -> AbstractContextManager[OnMessage]:
+        return self.limiter.scope(method, kind, context)

@@ -20,7 +20,6 @@ import os
 import random
 import threading
 import uuid
-from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
@@ -29,7 +28,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from shared.call_scope import scoped_handler
+from shared.call_scope import TOOLING_PREFIXES, ScopeInterceptor
 
 log = logging.getLogger("framewise.tracing")
 
@@ -37,7 +36,7 @@ REQUEST_ID_KEY = "x-request-id"
 MAX_REQUEST_ID = 128
 
 # Health checks (probes every few seconds) and reflection are not traced.
-UNTRACED_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
+UNTRACED_PREFIXES = TOOLING_PREFIXES
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "framewise_request_id", default=None)
@@ -198,19 +197,13 @@ class _Call:
                 pass  # a stream closed from another context: its task ends anyway
 
 
-class TracingServerInterceptor(grpc.aio.ServerInterceptor):
+class TracingServerInterceptor(ScopeInterceptor):
     """A SERVER span per call, child of the caller's `traceparent` when there is one."""
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or method.startswith(UNTRACED_PREFIXES):
-            return handler
-        return scoped_handler(handler, method, _Call)
+    skipped = UNTRACED_PREFIXES
+
+    def scope(self, method: str, kind: str, context: grpc.aio.ServicerContext) -> _Call:
+        return _Call(method, kind, context)
 
 
 # --- client side -------------------------------------------------------------------------
