@@ -31,7 +31,7 @@ from framewise.client.errors import (
     from_rpc_error,
 )
 from framewise.client.files import DownloadSink, ExportSink
-from shared.config import SERVICES
+from framewise.connection import SERVICES
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
