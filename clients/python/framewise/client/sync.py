@@ -1,4 +1,5 @@
-"""`Client`: the synchronous SDK, one object holding a channel to each service.
+"""`Client`: the synchronous SDK. It is `AsyncClient` run on a private event loop: one
+implementation of every call, two ways to wait for it.
 
     from framewise.client import Client
     with Client() as fw:                      # addresses, token, TLS from FRAMEWISE_*
@@ -6,54 +7,148 @@
         fw.add_samples(ds.id, [NewSample("a.jpg", {"image": {"url": ...}})])
         for sample in fw.list_samples(ds.id):  # paging is hidden
             ...
+
+Each method below is the `AsyncClient` method of the same name (its signature and its
+documentation): a coroutine's result is returned, an `ItemStream` becomes an iterator
+that takes one page or stream message at a time from the loop. The loop runs in a
+daemon thread of the client's own, so a `Client` works the same from plain scripts,
+from several threads at once and from code that runs an event loop of its own.
+Callbacks (`progress`, `on_poll`, an `attributes` function) run in the caller's thread,
+while the call waits for them, so they may call the client themselves.
 """
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
-from typing import Any, TypeVar
-
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+import asyncio
+import concurrent.futures
+import contextlib
+import functools
+import inspect
+import queue
+import threading
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from framewise.client import _base as base
-from framewise.client import ops
-from framewise.client import types as t
+from framewise.client.aio import AsyncClient, ItemStream
 from framewise.client.config import ClientConfig, TlsConfig
-from framewise.client.errors import (
-    Conflict,
-    InvalidArgument,
-    NotFound,
-    ReleaseFailed,
-    from_rpc_error,
-)
-from framewise.client.files import DownloadSink, ExportSink
-from framewise.connection import SERVICES
 
 T = TypeVar("T")
-Progress = Callable[[int, int], None]
+P = ParamSpec("P")
+
+
+class _Caller:
+    """The thread waiting for a call. The call's callbacks are relayed to it: it runs
+    them while the loop goes on (a callback may call the client again), and the call
+    awaits their result."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+
+    def relay(self, function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+        async def relayed(*args: Any) -> Any:
+            done: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+            def job() -> None:
+                try:
+                    done.set_result(function(*args))
+                except Exception as error:
+                    done.set_exception(error)
+
+            self._jobs.put(job)
+            return await asyncio.wrap_future(done)
+
+        return relayed
+
+    def wait(self, future: concurrent.futures.Future[T]) -> T:
+        future.add_done_callback(lambda _: self._jobs.put(None))
+        while (job := self._jobs.get()) is not None:
+            job()
+        return future.result()
+
+
+def _blocking(method: Callable[Concatenate[AsyncClient, P], Coroutine[Any, Any, T]]
+              ) -> Callable[Concatenate[Client, P], T]:
+    """`Client.<name>`: runs `AsyncClient.<name>` on the client's loop, waits for it."""
+    signature = inspect.signature(method)
+    callbacks = [name for name in base.CALLBACKS if name in signature.parameters]
+
+    @functools.wraps(method)
+    def call(self: Client, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        def start(caller: _Caller) -> Coroutine[Any, Any, T]:
+            bound = signature.bind(self._async, *args, **kwargs)
+            for name in callbacks:
+                if callable(bound.arguments.get(name)):
+                    bound.arguments[name] = caller.relay(bound.arguments[name])
+            return method(*bound.args, **bound.kwargs)
+
+        return self._run(start)
+
+    return call
+
+
+def _iterating(method: Callable[Concatenate[AsyncClient, P], ItemStream[T]]
+               ) -> Callable[Concatenate[Client, P], Iterator[T]]:
+    """`Client.<name>`: the items of `AsyncClient.<name>`'s stream, as an iterator."""
+
+    @functools.wraps(method)
+    def call(self: Client, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[T]:
+        # The request is built (and checked) now, in the caller's thread, like a call.
+        return self._iterate(method(self._async, *args, **kwargs))
+
+    signature = inspect.signature(method)
+    call.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        return_annotation=str(signature.return_annotation).replace("ItemStream", "Iterator"))
+    return call
+
+
+async def _open(**kwargs: Any) -> AsyncClient:
+    return AsyncClient(**kwargs)  # inside the loop: its channels belong to that loop
+
+
+def _shut(loop: asyncio.AbstractEventLoop, thread: threading.Thread,
+          client: AsyncClient | None) -> None:
+    """Closes the channels, then stops and closes the loop (at `close()`, or when a
+    forgotten client is collected or the interpreter exits)."""
+    if client is not None and loop.is_running():
+        # Closing: a channel that fails to close is gone anyway.
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(client.close(), loop).result(timeout=5)
+    loop.call_soon_threadsafe(loop.stop)
+    if thread is not threading.current_thread():
+        thread.join(timeout=5)
+    if not loop.is_running():
+        loop.close()
 
 
 class Client:
-    """Synchronous client of the four services. Every call has a deadline (`timeout`,
-    `stream_timeout` for streams); UNAVAILABLE is retried with backoff by the channels.
-    Failures raise `framewise.client.errors.FramewiseError` subclasses."""
+    """Synchronous client of the four services: the methods of `AsyncClient`, blocking.
+    Every call has a deadline (`timeout`, `stream_timeout` for streams); UNAVAILABLE is
+    retried with backoff by the channels. Failures raise
+    `framewise.client.errors.FramewiseError` subclasses."""
 
     def __init__(self, *, addresses: dict[str, str] | None = None, token: str | None = None,
                  user: str | None = None, tls: TlsConfig | bool | None = None,
                  timeout: float | None = None, config: ClientConfig | None = None) -> None:
-        self.config = base.make_config(config, addresses=addresses, token=token, user=user,
-                                       tls=tls, timeout=timeout)
-        self._channels = {s: self.config.channel(s) for s in SERVICES}
-        self._stubs = {s: base.STUBS[s](self._channels[s]) for s in SERVICES}
-        self._metadata = self.config.metadata()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever,
+                                        name="framewise-client", daemon=True)
+        self._thread.start()
+        self._closed = False
+        try:
+            self._async = self._run(lambda _: _open(
+                addresses=addresses, token=token, user=user, tls=tls, timeout=timeout,
+                config=config))
+        except BaseException:
+            _shut(self._loop, self._thread, None)
+            raise
+        self.config: ClientConfig = self._async.config
+        self._shutdown = weakref.finalize(self, _shut, self._loop, self._thread, self._async)
 
     def close(self) -> None:
-        for channel in self._channels.values():
-            channel.close()
+        self._closed = True
+        self._shutdown()
 
     def __enter__(self) -> Client:
         return self
@@ -61,356 +156,76 @@ class Client:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # --- running ops ---
+    # --- running on the loop ---
 
-    def _unary(self, op: ops.Unary[T]) -> T:
-        method = getattr(self._stubs[op.service], op.method)
+    def _run(self, start: Callable[[_Caller], Coroutine[Any, Any, T]]) -> T:
+        """Runs the coroutine `start` makes on the loop; waits, running its callbacks."""
+        if self._closed:
+            raise RuntimeError("this Client is closed")
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("a Client was called from its own event loop's thread")
+        caller = _Caller()
+        future = asyncio.run_coroutine_threadsafe(start(caller), self._loop)
         try:
-            response = method(op.request, timeout=self.config.timeout,
-                              metadata=self._metadata)
-        except grpc.RpcError as error:
-            raise from_rpc_error(error) from None
-        return op.convert(response)
+            return caller.wait(future)
+        except BaseException:
+            future.cancel()  # Ctrl-C while waiting: cancel the call too
+            raise
 
-    def _paged(self, op: ops.Paged[T]) -> Iterator[T]:
-        request = type(op.request)()
-        request.CopyFrom(op.request)
-        while True:
-            page = self._unary(ops.Unary(op.service, op.method, request, lambda m: m))
-            for item in getattr(page, op.items):
-                yield op.convert(item)
-            if not page.next_page_token:
-                return
-            request.page_token = page.next_page_token
-
-    def _stream(self, op: ops.Streamed[T]) -> Iterator[T]:
-        method = getattr(self._stubs[op.service], op.method)
-        call = method(op.request, timeout=self.config.stream_timeout, metadata=self._metadata)
+    def _iterate(self, stream: ItemStream[T]) -> Iterator[T]:
         try:
-            for message in call:
-                yield from op.convert(message)
-        except grpc.RpcError as error:
-            raise from_rpc_error(error) from None
+            while (batch := self._run(lambda _: stream.next_batch())) is not None:
+                yield from batch
         finally:
-            call.cancel()
+            # Left early (break, an error, Ctrl-C): end the listing, cancel the stream.
+            with contextlib.suppress(RuntimeError):
+                self._run(lambda _: stream.aclose())
 
-    # --- health ---
+    # --- the methods: AsyncClient's, one line each ---
 
-    def health(self) -> dict[str, str]:
-        """Every service's grpc.health.v1 status: SERVING, NOT_SERVING, or UNAVAILABLE."""
-        found: dict[str, str] = {}
-        for service, channel in self._channels.items():
-            stub = health_pb2_grpc.HealthStub(channel)
-            try:
-                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=min(
-                    self.config.timeout, 5.0), metadata=self._metadata)
-                found[service] = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
-            except grpc.RpcError as error:
-                found[service] = error.code().name  # type: ignore[attr-defined]
-        return found
+    health = _blocking(AsyncClient.health)
 
-    # --- datasets ---
+    add_dataset = _blocking(AsyncClient.add_dataset)
+    get_dataset = _blocking(AsyncClient.get_dataset)
+    find_dataset = _blocking(AsyncClient.find_dataset)
+    list_datasets = _iterating(AsyncClient.list_datasets)
+    update_dataset = _blocking(AsyncClient.update_dataset)
+    delete_dataset = _blocking(AsyncClient.delete_dataset)
+    clone_dataset = _blocking(AsyncClient.clone_dataset)
 
-    def add_dataset(self, name: str, task_type: str, *, description: str = "",
-                    task_attributes: t.TaskAttributes | Mapping[str, Any] | None = None,
-                    settings: t.DatasetSettings | None = None,
-                    metadata: Mapping[str, Any] | None = None,
-                    request_id: str | None = None) -> t.Dataset:
-        return self._unary(ops.create_dataset(
-            name, task_type, description=description, task_attributes=task_attributes,
-            settings=settings, metadata=metadata, request_id=request_id))
+    add_sample = _blocking(AsyncClient.add_sample)
+    add_samples = _blocking(AsyncClient.add_samples)
+    get_sample = _blocking(AsyncClient.get_sample)
+    list_samples = _iterating(AsyncClient.list_samples)
+    update_sample = _blocking(AsyncClient.update_sample)
+    delete_sample = _blocking(AsyncClient.delete_sample)
+    get_sample_frames = _blocking(AsyncClient.get_sample_frames)
 
-    def get_dataset(self, dataset_id: str) -> t.Dataset:
-        return self._unary(ops.get_dataset(dataset_id))
+    add_label_set = _blocking(AsyncClient.add_label_set)
+    get_label_set = _blocking(AsyncClient.get_label_set)
+    list_label_sets = _iterating(AsyncClient.list_label_sets)
+    delete_label_set = _blocking(AsyncClient.delete_label_set)
+    add_collaborator = _blocking(AsyncClient.add_collaborator)
+    list_collaborators = _iterating(AsyncClient.list_collaborators)
+    update_collaborator = _blocking(AsyncClient.update_collaborator)
+    remove_collaborator = _blocking(AsyncClient.remove_collaborator)
 
-    def find_dataset(self, id_or_name: str) -> t.Dataset:
-        """A dataset by id, or by exact name among the caller's visible datasets."""
-        if base.is_uuid_like(id_or_name):
-            return self.get_dataset(id_or_name)
-        found = base.pick_by_name(list(self.list_datasets(name_contains=id_or_name)),
-                                  id_or_name)
-        if found is None:
-            raise NotFound(f"dataset {id_or_name!r} not found", reason="NOT_FOUND",
-                           metadata={"resource": "dataset", "key": id_or_name})
-        return found
+    get_label = _blocking(AsyncClient.get_label)
+    add_label = _blocking(AsyncClient.add_label)
+    update_label = _blocking(AsyncClient.update_label)
+    delete_label = _blocking(AsyncClient.delete_label)
+    list_labels = _iterating(AsyncClient.list_labels)
+    list_label_revisions = _iterating(AsyncClient.list_label_revisions)
+    allocate_track_ids = _blocking(AsyncClient.allocate_track_ids)
 
-    def list_datasets(self, *, owner: str = "", name_contains: str = "",
-                      task_type: str | None = None) -> Iterator[t.Dataset]:
-        return self._paged(ops.list_datasets(owner=owner, name_contains=name_contains,
-                                             task_type=task_type))
+    add_release = _blocking(AsyncClient.add_release)
+    get_release = _blocking(AsyncClient.get_release)
+    list_releases = _iterating(AsyncClient.list_releases)
+    delete_release = _blocking(AsyncClient.delete_release)
+    wait_for_release = _blocking(AsyncClient.wait_for_release)
+    download_release = _blocking(AsyncClient.download_release)
+    export_release = _blocking(AsyncClient.export_release)
 
-    def update_dataset(self, dataset_id: str, *, name: str | None = None,
-                       description: str | None = None,
-                       task_attributes: t.TaskAttributes | Mapping[str, Any] | None = None,
-                       settings: t.DatasetSettings | None = None,
-                       metadata: Mapping[str, Any] | None = None,
-                       etag: str = "") -> t.Dataset:
-        """Updates the fields passed (the others stay); with `etag`, only if unchanged."""
-        return self._unary(ops.update_dataset(
-            dataset_id, name=name, description=description, task_attributes=task_attributes,
-            settings=settings, metadata=metadata, etag=etag))
-
-    def delete_dataset(self, dataset_id: str, etag: str = "") -> None:
-        self._unary(ops.delete_dataset(dataset_id, etag))
-
-    def clone_dataset(self, dataset_id: str, name: str, *, description: str | None = None,
-                      with_labels: bool = True,
-                      batch_size: int = base.DEFAULT_BATCH_SIZE) -> t.Dataset:
-        """A new dataset with the same task, settings, label sets and samples (and, with
-        `with_labels`, every label), read as of one revision of the source."""
-        source = self.get_dataset(dataset_id)
-        clone = self.add_dataset(**base.dataset_copy_kwargs(source, name, description))
-        samples = self.list_samples(dataset_id, as_of_revision=source.revision)
-        copied: dict[str, str] = {}
-        for batch in base.chunks(samples, batch_size):
-            created = self.add_samples(clone.id, [base.clone_sample(s) for s in batch])
-            copied.update({old.id: new.id for old, new in zip(batch, created, strict=True)})
-        for label_set in self.list_label_sets(dataset_id):
-            if not label_set.is_default:
-                self.add_label_set(clone.id, label_set.name, label_set.description)
-            if with_labels:
-                for label in self.list_labels(dataset_id, label_set.name):
-                    if label.sample_id in copied:
-                        self.add_label(copied[label.sample_id], label.attributes,
-                                       label_set=label.label_set, status=label.status,
-                                       score=label.score)
-        return self.get_dataset(clone.id)
-
-    # --- samples ---
-
-    def add_sample(self, dataset_id: str, sample: t.NewSample | Mapping[str, Any],
-                   request_id: str | None = None) -> t.Sample:
-        return self._unary(ops.create_sample(dataset_id, sample, request_id))
-
-    def add_samples(self, dataset_id: str, samples: Iterable[t.NewSample | Mapping[str, Any]],
-                    *, batch_size: int = base.DEFAULT_BATCH_SIZE,
-                    progress: Progress | None = None) -> list[t.Sample]:
-        """Adds samples in batches (each batch all or nothing, retried safely with its own
-        request id); `progress(done, batch)` after each batch."""
-        created: list[t.Sample] = []
-        for batch in base.chunks(samples, batch_size):
-            try:
-                created.extend(self._unary(ops.batch_create_samples(
-                    dataset_id, batch, str(uuid.uuid4()), offset=len(created))))
-            except InvalidArgument as error:
-                raise base.reindex_batch_error(error, len(created)) from None
-            if progress:
-                progress(len(created), len(batch))
-        return created
-
-    def get_sample(self, sample_id: str) -> t.Sample:
-        return self._unary(ops.get_sample(sample_id))
-
-    def list_samples(self, dataset_id: str, *, name_contains: str = "",
-                     metadata_filter: Mapping[str, Any] | None = None, order_by: str = "",
-                     as_of_revision: int = 0, assigned_labeler: str = "",
-                     page_size: int = 0) -> Iterator[t.Sample]:
-        return self._paged(ops.list_samples(
-            dataset_id, name_contains=name_contains, metadata_filter=metadata_filter,
-            order_by=order_by, as_of_revision=as_of_revision,
-            assigned_labeler=assigned_labeler, page_size=page_size))
-
-    def update_sample(self, sample_id: str, *, name: str | None = None,
-                      attributes: Mapping[str, Any] | None = None,
-                      metadata: Mapping[str, Any] | None = None,
-                      priority: int | None = None, assigned_labeler: str | None = None,
-                      assigned_reviewer: str | None = None, etag: str = "") -> t.Sample:
-        return self._unary(ops.update_sample(
-            sample_id, name=name, attributes=attributes, metadata=metadata, priority=priority,
-            assigned_labeler=assigned_labeler, assigned_reviewer=assigned_reviewer,
-            etag=etag))
-
-    def delete_sample(self, sample_id: str, etag: str = "") -> None:
-        self._unary(ops.delete_sample(sample_id, etag))
-
-    def get_sample_frames(self, sample_id: str, sensor: str = "") -> list[t.Frame]:
-        return self._unary(ops.get_sample_frames(sample_id, sensor))
-
-    # --- label sets and collaborators ---
-
-    def add_label_set(self, dataset_id: str, name: str, description: str = "") -> t.LabelSet:
-        return self._unary(ops.create_label_set(dataset_id, name, description))
-
-    def get_label_set(self, dataset_id: str, name: str) -> t.LabelSet:
-        return self._unary(ops.get_label_set(dataset_id, name))
-
-    def list_label_sets(self, dataset_id: str) -> Iterator[t.LabelSet]:
-        return self._paged(ops.list_label_sets(dataset_id))
-
-    def delete_label_set(self, dataset_id: str, name: str) -> None:
-        self._unary(ops.delete_label_set(dataset_id, name))
-
-    def add_collaborator(self, dataset_id: str, user: str, role: str) -> t.Collaborator:
-        return self._unary(ops.add_collaborator(dataset_id, user, role))
-
-    def list_collaborators(self, dataset_id: str) -> Iterator[t.Collaborator]:
-        return self._paged(ops.list_collaborators(dataset_id))
-
-    def update_collaborator(self, dataset_id: str, user: str, role: str) -> t.Collaborator:
-        return self._unary(ops.update_collaborator(dataset_id, user, role))
-
-    def remove_collaborator(self, dataset_id: str, user: str) -> None:
-        self._unary(ops.remove_collaborator(dataset_id, user))
-
-    # --- labels ---
-
-    def get_label(self, sample_id: str, label_set: str = ops.GROUND_TRUTH,
-                  revision: int = 0) -> t.Label:
-        return self._unary(ops.get_label(sample_id, label_set, revision))
-
-    def add_label(self, sample_id: str, attributes: Mapping[str, Any], *,
-                  label_set: str = ops.GROUND_TRUTH, status: str | None = None,
-                  score: float | None = None, etag: str = "") -> t.Label:
-        """Saves a label: over whatever is there (no etag), or only over the state with
-        `etag` (else `Conflict`)."""
-        return self._unary(ops.save_label(sample_id, attributes, label_set=label_set,
-                                          status=status, score=score, etag=etag))
-
-    def update_label(self, sample_id: str, attributes: base.LabelAttributes = None, *,
-                     label_set: str = ops.GROUND_TRUTH, status: str | None = None,
-                     score: float | None = None, etag: str | None = None,
-                     retries: int = 0) -> t.Label:
-        """Saves a label over the state it read, never over someone else's change.
-
-        Without `etag`, reads the current label and sends its etag; `attributes` may be a
-        function of that label (`lambda current: {...}`), or None to keep its annotations
-        (e.g. to change only the status). On `Conflict` (another writer won) it re-reads
-        and tries again up to `retries` times. With an explicit `etag`, a stale one
-        raises `Conflict` at once."""
-        attempt = 0
-        while True:
-            current: t.Label | None = None
-            if etag is None or callable(attributes) or attributes is None:
-                try:
-                    current = self.get_label(sample_id, label_set)
-                except NotFound:
-                    current = None
-            sent = etag if etag is not None else (current.etag if current else "")
-            try:
-                return self.add_label(sample_id, base.new_attributes(attributes, current),
-                                      label_set=label_set, status=status, score=score,
-                                      etag=sent)
-            except Conflict:
-                if etag is not None or attempt >= retries:
-                    raise
-                time.sleep(base.conflict_backoff(attempt))
-                attempt += 1
-
-    def delete_label(self, sample_id: str, label_set: str = ops.GROUND_TRUTH,
-                     etag: str = "") -> int:
-        """Deletes a label; returns the revision that records the deletion."""
-        return self._unary(ops.delete_label(sample_id, label_set, etag))
-
-    def list_labels(self, dataset_id: str, label_set: str = ops.GROUND_TRUTH,
-                    status: str | None = None) -> Iterator[t.Label]:
-        return self._paged(ops.list_labels(dataset_id, label_set, status))
-
-    def list_label_revisions(self, sample_id: str,
-                             label_set: str = ops.GROUND_TRUTH) -> Iterator[t.Label]:
-        return self._paged(ops.list_label_revisions(sample_id, label_set))
-
-    def allocate_track_ids(self, sample_id: str, count: int = 1,
-                           label_set: str = ops.GROUND_TRUTH) -> list[int]:
-        return self._unary(ops.allocate_track_ids(sample_id, count, label_set))
-
-    # --- releases ---
-
-    def add_release(self, dataset_id: str, name: str, description: str = "",
-                    request_id: str | None = None) -> t.Release:
-        """Starts a release (PENDING); `wait_for_release` until it is built."""
-        return self._unary(ops.create_release(dataset_id, name, description, request_id))
-
-    def get_release(self, release_id: str) -> t.Release:
-        return self._unary(ops.get_release(release_id))
-
-    def list_releases(self, dataset_id: str) -> Iterator[t.Release]:
-        return self._paged(ops.list_releases(dataset_id))
-
-    def delete_release(self, release_id: str) -> None:
-        self._unary(ops.delete_release(release_id))
-
-    def wait_for_release(self, release_id: str, *, timeout: float = 600.0,
-                         on_poll: Callable[[t.Release], None] | None = None) -> t.Release:
-        """Polls until the release SUCCEEDED (returned), FAILED (`ReleaseFailed`) or
-        `timeout` seconds passed (`TimeoutError`)."""
-        deadline = time.monotonic() + timeout
-        attempt = 0
-        while True:
-            release = self.get_release(release_id)
-            if on_poll:
-                on_poll(release)
-            if release.status == "succeeded":
-                return release
-            if release.status == "failed":
-                raise ReleaseFailed(release)
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"release {release.name!r} still {release.status} after "
-                                   f"{timeout:g} s")
-            time.sleep(min(base.release_poll_interval(attempt),
-                           max(deadline - time.monotonic(), 0.0)))
-            attempt += 1
-
-    def download_release(self, release_id: str, path: str | Path, *,
-                         progress: Progress | None = None) -> Path:
-        """Writes the release file to `path` (checked against its SHA-256);
-        `progress(bytes_done, bytes_total)` after each chunk."""
-        release = self.get_release(release_id)
-        sink = DownloadSink(path)
-        try:
-            for chunk in self._stream(ops.download_release(release_id)):
-                sink.write(chunk)
-                if progress:
-                    progress(sink.written, sink.total)
-        except BaseException:
-            sink.abort()
-            raise
-        return sink.finish(release.content_sha256)
-
-    def export_release(self, release_id: str, destination: str | Path, *,
-                       export_format: str = "coco-instance",
-                       label_set: str = ops.GROUND_TRUTH,
-                       progress: Callable[[t.ExportedFile], None] | None = None
-                       ) -> list[t.ExportedFile]:
-        """Exports a release (`release-json`, `coco-instance`, `yolo`) as files under the
-        directory `destination`, or into one archive when it ends in `.zip`."""
-        sink = ExportSink(destination)
-        try:
-            for chunk in self._stream(ops.export_release(release_id, export_format,
-                                                         label_set)):
-                before = len(sink.files)
-                sink.write(chunk)
-                if progress and len(sink.files) > before:
-                    progress(sink.files[-1])
-        except BaseException:
-            sink.abort()
-            raise
-        return sink.finish()
-
-    # --- interpolation ---
-
-    def iter_frames(self, sample_id: str, *, label_set: str = ops.GROUND_TRUTH,
-                    revision: int = 0, sensor: str = "", start_frame: int = 0,
-                    end_frame: int = 0, track_ids: Sequence[int] = (),
-                    frames_per_message: int = 0) -> Iterator[t.FrameState]:
-        """The frames of a stored sequence label, keyframes and interpolated, in order,
-        as they stream from the interpolation service."""
-        return self._stream(ops.stream_frame_states(
-            sample_id=sample_id, label_set=label_set, revision=revision, sensor=sensor,
-            start_frame=start_frame, end_frame=end_frame, track_ids=track_ids,
-            frames_per_message=frames_per_message))
-
-    def iter_frames_inline(self, tracks: Sequence[t.Track], frame_count: int, *,
-                           timestamps: Sequence[float] | None = None,
-                           mode: str | None = None, extrapolate_cuboid_position: bool = False,
-                           start_frame: int = 0, end_frame: int = 0,
-                           track_ids: Sequence[int] = ()) -> Iterator[t.FrameState]:
-        """The frames computed from keyframe tracks sent with the request."""
-        return self._stream(ops.stream_frame_states(
-            tracks=tracks, frame_count=frame_count, timestamps=timestamps, mode=mode,
-            extrapolate_cuboid_position=extrapolate_cuboid_position,
-            start_frame=start_frame, end_frame=end_frame, track_ids=track_ids))
-
-    def get_frame(self, sample_id: str, frame: int, *,
-                  label_set: str = ops.GROUND_TRUTH) -> t.FrameState:
-        return self._unary(ops.get_frame_state(frame, sample_id=sample_id,
-                                               label_set=label_set))
+    iter_frames = _iterating(AsyncClient.iter_frames)
+    iter_frames_inline = _iterating(AsyncClient.iter_frames_inline)
+    get_frame = _blocking(AsyncClient.get_frame)
