@@ -4,14 +4,14 @@
 PYTHON_BOOT ?= python3
 VENV        := .venv
 PY          := $(VENV)/bin/python
+CLIENT      := clients/python
 PROTOS      := $(shell find protos/framewise -name '*.proto')
-GEN_STAMP   := framewise/.generated
 VENV_STAMP  := $(VENV)/.installed
 NODE_STAMP  := node_modules/.installed
 
 .PHONY: all run test lint gen clean bench-% help publish-contract
 
-all: $(GEN_STAMP)
+all: $(VENV_STAMP)
 
 help:
 	@echo "make run            start every service on SQLite (data in ./data)"
@@ -19,29 +19,26 @@ help:
 	@echo "make bench-NAME     run bench/NAME.py (e.g. make bench-dataset)"
 	@echo "make publish-contract  move the buf breaking baseline (contracts/baseline) to protos/"
 
-$(VENV_STAMP): pyproject.toml
+# Both distributions, editable: the client (SDK, CLI, and the code generated from protos/)
+# and the services. Generated code is built, never committed: protos/ is the source of
+# truth, and the client's build step (clients/python/setup.py) runs grpc_tools.protoc,
+# so a change of a .proto reinstalls the client here, which regenerates.
+$(VENV_STAMP): pyproject.toml $(CLIENT)/pyproject.toml $(CLIENT)/setup.py $(PROTOS)
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e ./$(CLIENT) -e '.[dev]'
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Generated code is built here, never committed: protos/ is the source of truth.
-$(GEN_STAMP): $(PROTOS) $(VENV_STAMP)
-	$(PY) -m grpc_tools.protoc -Iprotos \
-		--python_out=. --pyi_out=. --grpc_python_out=. $(PROTOS)
-	for d in $$(find framewise -mindepth 1 -type d ! -name __pycache__); do touch $$d/__init__.py; done
-	touch $@
+gen: $(VENV_STAMP)
 
-gen: $(GEN_STAMP)
-
-run: $(GEN_STAMP)
+run: $(VENV_STAMP)
 	$(VENV)/bin/framewise-all
 
-lint: $(GEN_STAMP) $(NODE_STAMP)
+lint: $(VENV_STAMP) $(NODE_STAMP)
 	$(VENV)/bin/ruff check .
 	npx --no-install buf lint protos
 	deploy/validate.sh
@@ -58,9 +55,10 @@ publish-contract: $(NODE_STAMP)
 	cp -R protos contracts/baseline
 	@echo "contracts/baseline now holds protos/ as of $$(git rev-parse --short HEAD); commit it"
 
-bench-%: $(GEN_STAMP)
+bench-%: $(VENV_STAMP)
 	$(PY) -m bench.$*
 
 clean:
-	rm -rf $(GEN_STAMP) framewise/common framewise/dataset framewise/labeling \
-		framewise/interpolation framewise/release
+	rm -rf $(VENV_STAMP) $(CLIENT)/build $(CLIENT)/framewise/common \
+		$(CLIENT)/framewise/dataset $(CLIENT)/framewise/labeling \
+		$(CLIENT)/framewise/interpolation $(CLIENT)/framewise/release

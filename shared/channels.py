@@ -3,46 +3,17 @@ and mutual TLS when the service has a certificate (shared/tls.py)."""
 
 from __future__ import annotations
 
-import json
-
 import grpc
 
+# The service config and options of every channel to a service, the clients' too.
+from framewise.connection import CHANNEL_OPTIONS
 from shared import tracing
 from shared.auth_grpc import forwarding_interceptors
 from shared.config import ServiceConfig
-from shared.limits import MAX_MESSAGE_BYTES
 from shared.peers import deadline_interceptors
 
 # The deadline of a service-to-service call that names none (channel_to).
 DEFAULT_DEADLINE_S = 10.0
-
-# Retries with backoff for UNAVAILABLE; round_robin spreads calls over every address
-# a `dns:///` name resolves to (a headless Kubernetes Service).
-SERVICE_CONFIG = json.dumps(
-    {
-        "loadBalancingConfig": [{"round_robin": {}}],
-        "methodConfig": [
-            {
-                "name": [{}],
-                "retryPolicy": {
-                    "maxAttempts": 4,
-                    "initialBackoff": "0.1s",
-                    "maxBackoff": "2s",
-                    "backoffMultiplier": 2,
-                    "retryableStatusCodes": ["UNAVAILABLE"],
-                },
-            }
-        ],
-    }
-)
-
-CHANNEL_OPTIONS: list[tuple[str, object]] = [
-    ("grpc.service_config", SERVICE_CONFIG),
-    ("grpc.enable_retries", 1),
-    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-    ("grpc.keepalive_time_ms", 30_000),
-]
 
 
 def aio_channel(address: str,

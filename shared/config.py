@@ -6,18 +6,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# The services, their ports and where each is reached are the same for clients: their
+# home is the client distribution's `framewise.connection`.
+from framewise.connection import DEFAULT_PORTS, SERVICES, env_prefix, service_address
 from shared.auth import AUTH_VARIABLES, AuthConfig
 from shared.limits import MAX_MESSAGE_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CALLER
 from shared.tls import TlsConfig, tls_config
-
-SERVICES: tuple[str, ...] = ("dataset", "labeling", "interpolation", "release")
-
-DEFAULT_PORTS: dict[str, int] = {
-    "dataset": 50051,
-    "labeling": 50052,
-    "interpolation": 50053,
-    "release": 50054,
-}
 
 # Prometheus `/metrics` of each service under `make run` (shared/runner.py). A service
 # started on its own serves metrics only where `FRAMEWISE_<SERVICE>_METRICS_PORT` is set
@@ -79,23 +73,12 @@ class ServiceConfig:
         return self.peers[service]
 
 
-def env_prefix(service: str) -> str:
-    return f"FRAMEWISE_{service.upper()}"
-
-
 def default_database_url(service: str, data_dir: Path) -> str:
     return f"sqlite+aiosqlite:///{(data_dir / f'{service}.db').resolve()}"
 
 
 def data_dir() -> Path:
     return Path(_env("FRAMEWISE_DATA_DIR", "./data"))
-
-
-def service_address(service: str) -> str:
-    """Where clients reach a service: `FRAMEWISE_<SERVICE>_ADDRESS`, else its default port."""
-    default_host = _env("FRAMEWISE_HOST", "127.0.0.1")
-    port = _env(f"{env_prefix(service)}_PORT", str(DEFAULT_PORTS[service]))
-    return _env(f"{env_prefix(service)}_ADDRESS", f"{default_host}:{port}")
 
 
 def _optional_port(name: str) -> int | None:

@@ -12,9 +12,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-# Kept for clients that still send it: it names no one once tokens are verified.
-IDENTITY_METADATA_KEY = "x-framewise-user"
-
 _caller: ContextVar[str | None] = ContextVar("framewise_caller", default=None)
 _token: ContextVar[str | None] = ContextVar("framewise_token", default=None)
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 # Whole messages
 # A request (or response) larger than this is RESOURCE_EXHAUSTED; the default of
 # FRAMEWISE_MAX_MESSAGE_BYTES: room for a batch of big samples or a long inline sequence.
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+# Every channel sets it as well, the clients' too: its value lives with the channel
+# options, in the client distribution's framewise.connection.
+from framewise.connection import MAX_MESSAGE_BYTES
 
 # Strings, in characters
 # Ids are UUIDs the services make (36 characters); etags are revision numbers.

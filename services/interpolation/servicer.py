@@ -15,6 +15,7 @@ from typing import Any
 import grpc
 import numpy as np
 
+from framewise.connection import IDENTITY_METADATA_KEY
 from framewise.interpolation.v1 import interpolation_pb2 as pb
 from services.interpolation import wire
 from services.interpolation.ahead import ahead
@@ -22,7 +23,6 @@ from services.interpolation.converters import request_field
 from services.interpolation.domain import InterpolationInputError, InterpolationPlan, TrackTable
 from services.interpolation.sources import Source, StoredLabels, inline_source
 from shared.errors import FailedPrecondition, InvalidArgument
-from shared.identity import IDENTITY_METADATA_KEY
 from shared.limits import (
     MAX_FRAME_ENCODING_BYTES,
     MAX_FRAMES_PER_MESSAGE,

@@ -13,6 +13,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from framewise.connection import SERVICE_CONFIG
 from framewise.labeling.v1 import labeling_pb2 as lpb
 from framewise.labeling.v1 import labeling_pb2_grpc
 from services.labeling.app import build_server as build_labeling
@@ -99,7 +100,7 @@ async def test_a_dead_dependency_is_retried_by_one_service_not_by_every_caller(
             with pytest.raises(grpc.aio.AioRpcError) as caught:
                 await labels.GetLabel(lpb.GetLabelRequest(sample_id="s1"), timeout=30)
         assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
-        max_attempts = json.loads(channels.SERVICE_CONFIG)["methodConfig"][0][
+        max_attempts = json.loads(SERVICE_CONFIG)["methodConfig"][0][
             "retryPolicy"]["maxAttempts"]
         assert 1 < attempts <= max_attempts  # retried, once over: not max_attempts squared
     finally:

@@ -12,9 +12,9 @@ from typing import Any
 
 import grpc
 
+from framewise.connection import IDENTITY_METADATA_KEY
 from shared.auth import AuthConfig, mint
 from shared.auth_grpc import AUTHORIZATION_KEY
-from shared.identity import IDENTITY_METADATA_KEY
 
 TEST_SECRET = "framewise-test-secret-0123456789abcdef"
 TEST_AUTH = AuthConfig(secret=TEST_SECRET)

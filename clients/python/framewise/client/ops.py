@@ -1,5 +1,6 @@
 """Every call of the SDK described once, as data: which service and method, the request,
-and how to turn the answer into SDK types. `Client` and `AsyncClient` only run them."""
+and how to turn the answer into SDK types. `AsyncClient` runs them (and `Client`, which
+runs `AsyncClient`)."""
 
 from __future__ import annotations
 

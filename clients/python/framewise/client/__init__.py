@@ -1,7 +1,7 @@
-"""Framewise Python SDK: `Client` (sync) and `AsyncClient` (asyncio) over the four
-services, with Python types in and out and errors as named exceptions."""
+"""Framewise Python SDK: `AsyncClient` (asyncio) and `Client` (the same, blocking) over
+the four services, with Python types in and out and errors as named exceptions."""
 
-from framewise.client.aio import AsyncClient
+from framewise.client.aio import AsyncClient, ItemStream
 from framewise.client.config import ClientConfig, TlsConfig
 from framewise.client.errors import (
     AlreadyExists,
@@ -42,7 +42,8 @@ __all__ = [
     "AlreadyExists", "AsyncClient", "AttributeDefinition", "Category", "Client",
     "ClientConfig", "Collaborator", "Conflict", "Dataset", "DatasetSettings",
     "DeadlineExceeded", "ExportedFile", "FailedPrecondition", "FieldViolation", "Frame",
-    "FrameState", "FramewiseError", "InvalidArgument", "Keyframe", "Label", "LabelSet",
-    "NewSample", "NotFound", "ObjectState", "PermissionDenied", "Release", "ReleaseFailed",
-    "Sample", "TaskAttributes", "TlsConfig", "Track", "Unauthenticated", "Unavailable",
+    "FrameState", "FramewiseError", "InvalidArgument", "ItemStream", "Keyframe", "Label",
+    "LabelSet", "NewSample", "NotFound", "ObjectState", "PermissionDenied", "Release",
+    "ReleaseFailed", "Sample", "TaskAttributes", "TlsConfig", "Track", "Unauthenticated",
+    "Unavailable",
 ]

@@ -22,9 +22,12 @@ from pathlib import Path
 
 import grpc
 
-from shared.channels import CHANNEL_OPTIONS
-from shared.config import SERVICES, service_address
-from shared.identity import IDENTITY_METADATA_KEY
+from framewise.connection import (
+    CHANNEL_OPTIONS,
+    IDENTITY_METADATA_KEY,
+    SERVICES,
+    service_address,
+)
 
 DEFAULT_TIMEOUT_S = 30.0
 # Streams (interpolation, downloads, exports) may run long: one deadline for the whole.

@@ -1,9 +1,18 @@
-"""What the sync and async clients share: configuration, stubs, and small pure helpers."""
+"""Configuration, stubs and the small pure helpers of the client (framewise.client.aio)."""
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from typing import Any, TypeVar
 
 from framewise.client import types as t
@@ -29,8 +38,15 @@ STUBS: dict[str, Callable[[Any], Any]] = {
 DEFAULT_BATCH_SIZE = 500
 
 # Attributes for a label update: a dict, or a function of the current label (None when
-# there is none yet) returning the new attributes; it is called again on each retry.
-LabelAttributes = Mapping[str, Any] | Callable[[t.Label | None], Mapping[str, Any]] | None
+# there is none yet) returning the new attributes (or, for AsyncClient, a coroutine
+# function); it is called again on each retry.
+LabelAttributes = (Mapping[str, Any]
+                   | Callable[[t.Label | None], Mapping[str, Any] | Awaitable[Mapping[str, Any]]]
+                   | None)
+# The callbacks a caller passes (`progress`, `on_poll`, `attributes`): functions, or for
+# AsyncClient coroutine functions too. `Client` passes its callers' functions this way so
+# they run in the caller's thread (framewise.client.sync).
+CALLBACKS = ("attributes", "progress", "on_poll")
 
 
 def make_config(config: ClientConfig | None, *, addresses: dict[str, str] | None,
@@ -42,11 +58,12 @@ def make_config(config: ClientConfig | None, *, addresses: dict[str, str] | None
                                  timeout=timeout)
 
 
-def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+async def chunks(items: Iterable[T] | AsyncIterable[T], size: int) -> AsyncIterator[list[T]]:
+    """Lists of `size` items (the last one shorter) of an iterable or an async iterable."""
     if size < 1:
         raise invalid("batch_size", "must be at least 1")
     batch: list[T] = []
-    for item in items:
+    async for item in _aiter(items):
         batch.append(item)
         if len(batch) == size:
             yield batch
@@ -55,9 +72,25 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def new_attributes(attributes: LabelAttributes, current: t.Label | None) -> Mapping[str, Any]:
+async def _aiter(items: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item
+
+
+async def callback(function: Callable[..., Any], *args: Any) -> Any:
+    """Calls one of the CALLBACKS: a function, or a coroutine function (awaited)."""
+    result = function(*args)
+    return await result if inspect.isawaitable(result) else result
+
+
+async def new_attributes(attributes: LabelAttributes,
+                         current: t.Label | None) -> Mapping[str, Any]:
     if callable(attributes):
-        return attributes(current)
+        return await callback(attributes, current)
     if attributes is not None:
         return attributes
     if current is None:

@@ -1,1 +1,0 @@
-"""Framewise: the generated protobuf/gRPC code lives under this package (built by `make`)."""
