@@ -14,8 +14,7 @@ from services.release.sources import Sources
 from services.release.staging import remove_abandoned
 from shared.channels import channel_to
 from shared.config import ServiceConfig
-from shared.db import Database
-from shared.db.migrations import upgrade_async
+from shared.db.bootstrap import open_database
 from shared.server import Registration, Server
 
 SERVICE_NAME = "release"
@@ -26,11 +25,7 @@ log = logging.getLogger("framewise.release")
 
 async def build_server(config: ServiceConfig, settings: ReleaseSettings | None = None) -> Server:
     settings = settings or ReleaseSettings.load(config)
-    if config.database_url.startswith("sqlite"):
-        config.data_dir.mkdir(parents=True, exist_ok=True)
-    if config.auto_migrate:
-        await upgrade_async(SERVICE_NAME, config.database_url)
-    db = Database(config.database_url)
+    db = await open_database(SERVICE_NAME, config)
     blobs = DirectoryBlobStore(settings.blob_dir)
     if removed := blobs.remove_leftovers():
         log.info("removed %d partial release files of interrupted builds", removed)
