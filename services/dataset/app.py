@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from framewise.dataset.v1 import dataset_pb2, dataset_pb2_grpc
-from services.dataset.operations import DatasetOperations
-from services.dataset.servicer import DatasetServicer
+from services.dataset.api.servicer import DatasetServicer
+from services.dataset.service import DatasetOperations
 from shared.config import ServiceConfig
 from shared.db.bootstrap import open_database
 from shared.server import Registration, Server

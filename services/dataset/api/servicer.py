@@ -7,8 +7,8 @@ from google.protobuf import empty_pb2
 
 from framewise.dataset.v1 import dataset_pb2 as pb
 from framewise.dataset.v1 import dataset_pb2_grpc
-from services.dataset import converters as conv
-from services.dataset.operations import DatasetOperations
+from services.dataset.api import converters as conv
+from services.dataset.service import DatasetOperations
 from shared import jsondoc
 from shared.identity import caller_from_metadata
 from shared.proto_enums import task_type_from_proto

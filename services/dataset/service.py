@@ -1,4 +1,4 @@
-"""The dataset service's operations: domain rules over storage, no gRPC.
+"""The dataset service's use cases: domain rules over storage, no gRPC.
 
 The servicer converts protobuf to the domain types used here and back; every method
 owns one transaction. A write takes `present`, the conversion of its result into the
