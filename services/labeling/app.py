@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from framewise.labeling.v1 import labeling_pb2, labeling_pb2_grpc
-from services.labeling.datasets import DatasetClient
-from services.labeling.operations import LabelingOperations
-from services.labeling.servicer import LabelingServicer
+from services.labeling.api.servicer import LabelingServicer
+from services.labeling.peers.dataset import DatasetClient
+from services.labeling.service import LabelingOperations
 from shared.channels import channel_to
 from shared.config import ServiceConfig
 from shared.db.bootstrap import open_database

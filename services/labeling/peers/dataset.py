@@ -26,7 +26,7 @@ from typing import Generic, TypeVar
 import grpc
 
 from framewise.dataset.v1 import dataset_pb2, dataset_pb2_grpc
-from services.labeling import converters as conv
+from services.labeling.api import converters as conv
 from services.labeling.domain.models import DatasetInfo, SampleInfo
 from shared.identity import current_caller
 from shared.peers import translate

@@ -1,4 +1,4 @@
-"""The labeling service's operations: domain rules over storage, no gRPC.
+"""The labeling service's use cases: domain rules over storage, no gRPC.
 
 Every method owns its transactions. What can be checked before writing is checked first
 (the dataset service, validation, the etag, the hold). A save reads the label's head,
@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
-from services.labeling.datasets import DatasetClient
 from services.labeling.domain.access import check_save
 from services.labeling.domain.formats import MAX_TRACK_ID
 from services.labeling.domain.models import (
@@ -28,6 +27,7 @@ from services.labeling.domain.models import (
     SampleInfo,
 )
 from services.labeling.domain.validation import CheckedLabel, check_label
+from services.labeling.peers.dataset import DatasetClient
 from services.labeling.storage.batching import ANY_PREVIOUS, LabelHeads
 from services.labeling.storage.gate import GatedDatabase
 from services.labeling.storage.postgres import PostgresHeads

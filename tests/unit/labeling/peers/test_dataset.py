@@ -10,7 +10,7 @@ import pytest
 
 from framewise.common.v1 import common_pb2
 from framewise.dataset.v1 import dataset_pb2
-from services.labeling.datasets import DatasetClient
+from services.labeling.peers.dataset import DatasetClient
 from shared.errors import NotFound
 from shared.identity import authenticated
 

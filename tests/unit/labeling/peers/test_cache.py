@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from services.labeling.datasets import TTLCache
+from services.labeling.peers.dataset import TTLCache
 
 
 async def test_concurrent_misses_share_one_fetch_and_entries_expire() -> None:

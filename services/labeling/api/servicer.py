@@ -8,8 +8,8 @@ import grpc
 
 from framewise.labeling.v1 import labeling_pb2 as pb
 from framewise.labeling.v1 import labeling_pb2_grpc
-from services.labeling import converters as conv
-from services.labeling.operations import LabelingOperations
+from services.labeling.api import converters as conv
+from services.labeling.service import LabelingOperations
 from shared.identity import caller_from_metadata
 from shared.request_limits import enforce_limits
 
