@@ -5,9 +5,10 @@ Every method owns its transactions. What can be checked before writing is checke
 then appends with a compare-and-swap on the revision it read (or an overwrite without
 an etag), batched with the saves arriving together (storage.batching): on PostgreSQL
 one function call that takes the revision, supersedes and inserts in one server-side
-transaction; on SQLite one BEGIN IMMEDIATE transaction for the whole batch. Other
-writes are transactions that take `next_revision` last and then re-read under the
-lock (SQLite's BEGIN IMMEDIATE serialises them from the start).
+transaction; on SQLite one BEGIN IMMEDIATE transaction for the whole batch. A delete
+takes the same road: its deletion marker is appended with a compare-and-swap on the
+revision it read. Either is retried a bounded number of times (OVERWRITE_ATTEMPTS)
+before ABORTED. Holds and track ids are transactions of their own.
 """
 
 from __future__ import annotations
@@ -28,11 +29,10 @@ from services.labeling.domain.models import (
 )
 from services.labeling.domain.validation import CheckedLabel, check_label
 from services.labeling.peers.dataset import DatasetClient
-from services.labeling.storage.batching import ANY_PREVIOUS, LabelHeads
+from services.labeling.storage.batching import ANY_PREVIOUS
 from services.labeling.storage.gate import GatedDatabase
-from services.labeling.storage.postgres import PostgresHeads
+from services.labeling.storage.heads import label_heads
 from services.labeling.storage.repository import Conflict, LabelRepository
-from services.labeling.storage.sqlite import SqliteHeads
 from shared.db import Database
 from shared.db.types import utcnow
 from shared.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
@@ -105,8 +105,7 @@ class LabelingOperations:
     def __init__(self, db: Database, datasets: DatasetClient) -> None:
         self.db = GatedDatabase(db)
         self.datasets = datasets
-        self.heads = LabelHeads(SqliteHeads(self.db) if self.db.is_sqlite
-                                else PostgresHeads(self.db))
+        self.heads = label_heads(self.db)
 
     async def close(self) -> None:
         """Gives back the connections the save batches keep (before the engine goes)."""
@@ -165,27 +164,28 @@ class LabelingOperations:
 
     async def delete_label(self, caller: str, sample_id: str, label_set: str,
                            etag: str) -> int:
+        """A deletion marker appended by the save path (storage.batching): a
+        compare-and-swap on the revision read, retried a bounded number of times."""
         _, dataset = await self._sample(sample_id, label_set)
         require(dataset.caller_role, Role.ADMIN, dataset.id, "DeleteLabel")
-        async with self.db.write() as session:
-            repo = LabelRepository(session)
-            current = await repo.current_label(sample_id, label_set)
-            _check_etag(etag, current)
-            _check_hold(await repo.get_hold(sample_id, label_set), caller, dataset.caller_role)
-            revision = await repo.next_revision()
-            while True:
-                if current is None or current.deleted:
-                    raise NotFound("label", f"{sample_id}/{label_set}")
-                marker = replace(current, deleted=True, attributes={}, attributes_problem="",
-                                 updated_by=caller,
-                                 update_time=utcnow(), revision=revision)
-                try:
-                    await repo.append_label(marker, current.revision)
-                    return revision
-                except Conflict:
-                    if etag:
-                        raise _stale("label", etag, "") from None
+        for _ in range(OVERWRITE_ATTEMPTS):
+            async with self.db.read() as session:
+                repo = LabelRepository(session)
                 current = await repo.current_label(sample_id, label_set)
+                hold = await repo.get_hold(sample_id, label_set)
+            _check_etag(etag, current)
+            _check_hold(hold, caller, dataset.caller_role)
+            if current is None or current.deleted:
+                raise NotFound("label", f"{sample_id}/{label_set}")
+            marker = replace(current, deleted=True, attributes={}, attributes_json=None,
+                             attributes_problem="", updated_by=caller, update_time=utcnow(),
+                             revision=0)
+            revision = await self.heads.append(marker, current.revision)
+            if revision is not None:
+                return revision
+            if etag:
+                raise _stale("label", etag, "")
+        raise Aborted("too many concurrent writes to this label; retry", reason="CONTENTION")
 
     async def list_labels(self, dataset_id: str, label_set: str, status: LabelStatus | None,
                           size: int, token: str) -> tuple[list[Label], str]:
