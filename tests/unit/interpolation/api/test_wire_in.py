@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from framewise.interpolation.v1 import interpolation_pb2 as pb
-from services.interpolation import wire_in
-from services.interpolation.converters import keyframes_by_message
+from services.interpolation.api import wire_in
+from services.interpolation.api.converters import keyframes_by_message
 
 INT32 = st.integers(-(2**31), 2**31 - 1)
 # Unknown fields a newer client may send: a varint, a double, bytes, a fixed32.

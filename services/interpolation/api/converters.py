@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -12,13 +11,15 @@ import numpy as np
 
 from framewise.common.v1 import common_pb2
 from framewise.interpolation.v1 import interpolation_pb2 as pb
+from services.interpolation.api import wire
+from services.interpolation.api.wire_in import KeyframeColumns, Unsupported, read_keyframes
 from services.interpolation.domain import (
     Geometry,
-    InterpolationInputError,
     InterpolationOptions,
+    InterpolationPlan,
     TrackTable,
 )
-from services.interpolation.wire_in import KeyframeColumns, Unsupported, read_keyframes
+from services.interpolation.domain.source import Source
 from shared import jsondoc
 from shared.errors import InvalidArgument
 from shared.limits import MAX_INLINE_FRAMES, MAX_KEYFRAMES, MAX_TRACKS, MAX_VERTICES
@@ -38,26 +39,6 @@ GEOMETRY_OF = {
     common_pb2.GEOMETRY_TYPE_KEYPOINTS: Geometry.KEYPOINTS,
     common_pb2.GEOMETRY_TYPE_CUBOID: Geometry.CUBOID,
 }
-
-# Engine field names -> request field names.
-_RENAMES = [
-    (re.compile(r"\.coords\b"), ".coordinates"),
-    (re.compile(r"\.track_attributes\b"), ".track_attributes_json"),
-    (re.compile(r"\.attributes\b"), ".attributes_json"),
-    (re.compile(r"\.geometry\b"), ".geometry_type"),
-]
-_TOP_LEVEL = {"start": "start_frame", "stop": "end_frame", "frame": "frame"}
-
-
-def request_field(error: InterpolationInputError, source: str) -> str:
-    """The request field an engine error is about, e.g. inline.tracks[2].keyframes[0].frame."""
-    field = error.field
-    if field in _TOP_LEVEL:
-        return _TOP_LEVEL[field]
-    for pattern, replacement in _RENAMES:
-        field = pattern.sub(replacement, field)
-    return f"{source}.{field}"
-
 
 def _first_track_error(checks: Sequence[tuple[np.ndarray, str, str]], field: str) -> None:
     """Raises for the first track failing any check (the first check failing, on it)."""
@@ -197,3 +178,20 @@ def check_frame_count(frame_count: int, field: str) -> int:
         raise InvalidArgument.of(field, f"must be in [1, {MAX_INLINE_FRAMES}] (at most "
                                         f"{MAX_INLINE_FRAMES} frames)")
     return frame_count
+
+
+def inline_source(message: pb.InlineTracks) -> Source:
+    frame_count = check_frame_count(message.frame_count, "inline.frame_count")
+    tracks = table_from_proto(message.tracks, "inline.tracks")
+    timestamps = np.array(message.timestamps, dtype=np.float64) if message.timestamps else None
+    options = options_from_proto(message.options)
+    if options.by_timestamp and timestamps is None:
+        raise InvalidArgument.of("inline.timestamps", "required to interpolate by timestamp")
+    return Source(tracks, frame_count, timestamps, timestamps, options, "inline")
+
+
+def frame_encoder(source: Source, plan: InterpolationPlan) -> wire.FrameEncoder:
+    """The encoder of a plan's frame states, as `StreamFrameStatesResponse` bytes."""
+    return wire.FrameEncoder(plan.track_ids, plan.category_ids, plan.geometries,
+                             plan.attributes, plan.track_attributes, plan.attribute_tracks,
+                             source.frame_timestamps)

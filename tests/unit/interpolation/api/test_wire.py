@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from framewise.interpolation.v1 import interpolation_pb2 as pb
-from services.interpolation import wire
+from services.interpolation.api import wire
 from services.interpolation.domain import (
     FrameBlock,
     Geometry,

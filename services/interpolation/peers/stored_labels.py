@@ -1,10 +1,9 @@
-"""Where a request's keyframes come from: inline, or a label stored in the labeling service
-(frames and settings from the dataset service)."""
+"""A stored label as the engine's input: the label from the labeling service, its frames
+and settings from the dataset service."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import grpc
 import numpy as np
@@ -13,13 +12,12 @@ from framewise.common.v1 import common_pb2
 from framewise.dataset.v1 import dataset_pb2, dataset_pb2_grpc
 from framewise.interpolation.v1 import interpolation_pb2 as pb
 from framewise.labeling.v1 import labeling_pb2, labeling_pb2_grpc
-from services.interpolation import converters as conv
 from services.interpolation.domain import (
     InterpolationInputError,
     InterpolationOptions,
-    TrackTable,
 )
 from services.interpolation.domain.sequence_labels import sensor_label, tracks_from_label
+from services.interpolation.domain.source import Source
 from services.interpolation.domain.validation import table_from_tracks
 from shared import jsondoc
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -31,28 +29,6 @@ INTERPOLATED_LABELS = frozenset({LabelKind.IMAGE_VECTOR, LabelKind.CUBOID,
                                  LabelKind.POINTCLOUD_VECTOR})
 
 Metadata = Sequence[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class Source:
-    """Everything the engine needs, and the request field it came from (for errors)."""
-
-    tracks: TrackTable
-    frame_count: int
-    timestamps: np.ndarray | None  # for the engine (when interpolating by time)
-    frame_timestamps: np.ndarray | None  # for the output frames, when known
-    options: InterpolationOptions
-    field: str
-
-
-def inline_source(message: pb.InlineTracks) -> Source:
-    frame_count = conv.check_frame_count(message.frame_count, "inline.frame_count")
-    tracks = conv.table_from_proto(message.tracks, "inline.tracks")
-    timestamps = np.array(message.timestamps, dtype=np.float64) if message.timestamps else None
-    options = conv.options_from_proto(message.options)
-    if options.by_timestamp and timestamps is None:
-        raise InvalidArgument.of("inline.timestamps", "required to interpolate by timestamp")
-    return Source(tracks, frame_count, timestamps, timestamps, options, "inline")
 
 
 def _track_level_names(dataset: dataset_pb2.Dataset) -> dict[int, frozenset[str]]:
