@@ -19,9 +19,9 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 from framewise.interpolation.v1 import interpolation_pb2 as ipb
-from services.release import converters as conv
+from services.release.build.frame_layouts import frame_texts
 from services.release.domain import release_file as rf
-from services.release.frame_layouts import frame_texts
+from services.release.peers import convert as conv
 
 
 def format_frames(data: bytes, dims: int, extras: Sequence[dict[str, Any] | None],

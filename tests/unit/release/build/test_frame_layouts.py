@@ -7,8 +7,8 @@ import math
 
 from framewise.common.v1 import common_pb2
 from framewise.interpolation.v1 import interpolation_pb2 as ipb
-from services.release import converters as conv
-from services.release.frame_layouts import Layouts, frame_texts
+from services.release.build.frame_layouts import Layouts, frame_texts
+from services.release.peers import convert as conv
 
 G = common_pb2
 

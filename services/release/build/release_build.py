@@ -16,15 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from services.release import converters as conv
-from services.release.blobs import BlobStore
+from services.release.build.frame_pool import FramePool
+from services.release.build.prefetch import in_order
+from services.release.build.staging_db import StagedLabel, Staging, scratch_space
 from services.release.domain import release_file as rf
 from services.release.domain.keyframes import track_level_names, tracks_of
 from services.release.domain.models import Release, Snapshot
-from services.release.formatting import FramePool
-from services.release.prefetch import in_order
-from services.release.sources import Sources
-from services.release.staging import StagedLabel, Staging, scratch_space
+from services.release.peers.clients import Peers
+from services.release.storage.blobs import BlobStore
 from shared.task_types import LabelKind, SampleKind, TaskType, spec
 
 log = logging.getLogger(__name__)
@@ -59,11 +58,11 @@ def _dims(task_type: TaskType) -> int:
 
 
 class ReleaseBuild:
-    def __init__(self, release: Release, sources: Sources, blobs: BlobStore,
+    def __init__(self, release: Release, peers: Peers, blobs: BlobStore,
                  work_dir: Path | None = None, frames: FramePool | None = None) -> None:
         self.release = release
         self.snapshot = snapshot_of(release)
-        self.sources = sources
+        self.peers = peers
         self.blobs = blobs
         self.work_dir = work_dir
         self.user = release.created_by
@@ -93,8 +92,9 @@ class ReleaseBuild:
         return BuildResult(count, info[0], info[1])
 
     async def _stage(self, staging: Staging, label_set: str) -> None:
-        async for page in self.sources.labels(self.release.dataset_id, label_set,
-                                              self.snapshot.label_revision, self.user):
+        async for page in self.peers.labeling.labels(self.release.dataset_id, label_set,
+                                                      self.snapshot.label_revision,
+                                                      self.user):
             usable = []
             for label in page:
                 if label.attributes_problem:
@@ -104,8 +104,8 @@ class ReleaseBuild:
                 else:
                     usable.append(label)
             staging.add_labels(label_set, [
-                (label.sample_id, conv.label_head(label), label.attributes_json,
-                 conv.label_digest(label)) for label in usable])
+                (label.sample_id, label.head, label.attributes_json, label.digest)
+                for label in usable])
 
     def _skip(self, sample_id: str, label_set: str, revision: int, reason: str) -> None:
         """Leaves one label out of the release (written as null) and records why."""
@@ -118,9 +118,9 @@ class ReleaseBuild:
             self.skipped = _first_skipped(self.skipped)
 
     async def _stage_samples(self, staging: Staging) -> None:
-        async for page in self.sources.samples(self.release.dataset_id,
-                                               self.snapshot.dataset_revision, self.user):
-            staging.add_samples([(s.id, s.name, conv.sample_head(s)) for s in page])
+        async for page in self.peers.dataset.samples(self.release.dataset_id,
+                                                     self.snapshot.dataset_revision, self.user):
+            staging.add_samples([(s.id, s.name, s.head) for s in page])
 
     def _header(self) -> str:
         release = self.release
@@ -177,9 +177,8 @@ class ReleaseBuild:
         if not labels:
             yield self._whole_sample(first, head, labels).encode()
             return
-        frames = await self.sources.sample_frames(sample_id, self.snapshot.dataset_revision,
-                                                  self.user)
-        stamps = conv.frame_timestamps(frames)
+        stamps = await self.peers.dataset.frame_timestamps(
+            sample_id, self.snapshot.dataset_revision, self.user)
         yield rf.sample_open(first, head).encode()
         for i, name in enumerate(self.snapshot.label_sets):
             label = labels.get(name)
@@ -189,10 +188,10 @@ class ReleaseBuild:
             yield rf.frames_open(i == 0, name, label.head).encode()
             document = json.loads(label.attributes_json or "{}")
             stored = _stored_frames(document, stamps)
-            request = conv.inline_request(tracks_of(document, self.track_level), frames,
-                                          self.snapshot.dataset, self.dims)
+            messages = self.peers.interpolation.frame_states(
+                tracks_of(document, self.track_level), stamps, self.snapshot.dataset,
+                self.dims, sample_id, name, self.user)
             del document  # only the per-frame extras are kept while frames stream
-            messages = self.sources.frame_states(request, sample_id, name, self.user)
             async for lines in self.frames.format(messages, self.dims, stored):
                 yield lines
             yield (rf.FRAMES_CLOSE + "\n").encode()

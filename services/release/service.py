@@ -1,4 +1,4 @@
-"""The release service's operations: domain rules over storage and peers, no gRPC.
+"""The release service's use cases: domain rules over storage and peers, no gRPC.
 
 Each method owns its transactions; builds run in the background (builder.Builder).
 """
@@ -13,12 +13,11 @@ from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 
-from services.release import converters as conv
-from services.release.blobs import BlobStore
-from services.release.build import now
-from services.release.builder import Builder
+from services.release.build.builder import Builder
+from services.release.build.release_build import now
 from services.release.domain import diff as diffs
 from services.release.domain import exports
+from services.release.domain.inputs import dataset_header
 from services.release.domain.models import (
     DEFAULT_LABEL_SET,
     Release,
@@ -27,7 +26,8 @@ from services.release.domain.models import (
     check_draft,
     manifest_blob_key,
 )
-from services.release.sources import Sources
+from services.release.peers.clients import Peers
+from services.release.storage.blobs import BlobStore
 from services.release.storage.repository import ReleaseRepository
 from shared.db import Database
 from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
@@ -48,11 +48,11 @@ def _require(value: str, field: str) -> str:
 
 
 class ReleaseOperations:
-    def __init__(self, db: Database, blobs: BlobStore, sources: Sources,
+    def __init__(self, db: Database, blobs: BlobStore, peers: Peers,
                  builder: Builder) -> None:
         self.db = db
         self.blobs = blobs
-        self.sources = sources
+        self.peers = peers
         self.builder = builder
 
     # create
@@ -88,16 +88,17 @@ class ReleaseOperations:
     async def _accept(self, caller: str, draft: ReleaseDraft) -> Release:
         """Pins what the release will hold: the dataset (header and revision), its label
         sets, and the labeling service's revision, all read now."""
-        dataset = await self.sources.dataset(draft.dataset_id, caller)
+        dataset = await self.peers.dataset.dataset(draft.dataset_id, caller)
         require(dataset.caller_role, Role.MANAGER, draft.dataset_id, "CreateRelease")
-        label_sets = await self.sources.label_sets(draft.dataset_id, caller)
+        label_sets = await self.peers.dataset.label_sets(draft.dataset_id, caller)
         first = label_sets[0].name if label_sets else DEFAULT_LABEL_SET
-        label_revision = await self.sources.label_revision(draft.dataset_id, first, caller)
+        label_revision = await self.peers.labeling.label_revision(draft.dataset_id, first,
+                                                                  caller)
         return Release(
             id=str(uuid.uuid4()), dataset_id=dataset.id, name=draft.name,
             description=draft.description, status=ReleaseStatus.PENDING, created_by=caller,
             create_time=now(), dataset_revision=dataset.revision,
-            label_revision=label_revision, snapshot=conv.dataset_header(dataset, label_sets),
+            label_revision=label_revision, snapshot=dataset_header(dataset, label_sets),
         )
 
     # read
@@ -105,10 +106,9 @@ class ReleaseOperations:
         """The caller's role on a dataset (0 when they cannot see it), from the dataset
         service: releases are visible to whoever may read their dataset."""
         try:
-            dataset = await self.sources.dataset(dataset_id, current_caller())
+            return await self.peers.dataset.caller_role(dataset_id, current_caller())
         except NotFound:
             return 0
-        return dataset.caller_role
 
     async def get_release(self, release_id: str, field: str = "release_id",
                           needed: Role = Role.VIEWER, action: str = "reading it") -> Release:

@@ -15,12 +15,12 @@ import logging
 import uuid
 from datetime import timedelta
 
-from services.release.blobs import BlobStore
-from services.release.build import BuildResult, ReleaseBuild, now
+from services.release.build.frame_pool import FramePool
+from services.release.build.release_build import BuildResult, ReleaseBuild, now
+from services.release.build.settings import ReleaseSettings
 from services.release.domain.models import Release, ReleaseStatus
-from services.release.formatting import FramePool
-from services.release.settings import ReleaseSettings
-from services.release.sources import Sources
+from services.release.peers.clients import Peers
+from services.release.storage.blobs import BlobStore
 from services.release.storage.repository import ReleaseRepository
 from shared.db import Database
 from shared.errors import FramewiseError, Unavailable
@@ -32,11 +32,11 @@ UNAVAILABLE_RETRIES = 3
 
 
 class Builder:
-    def __init__(self, db: Database, blobs: BlobStore, sources: Sources,
+    def __init__(self, db: Database, blobs: BlobStore, peers: Peers,
                  settings: ReleaseSettings) -> None:
         self.db = db
         self.blobs = blobs
-        self.sources = sources
+        self.peers = peers
         self.settings = settings
         self.owner = uuid.uuid4().hex  # this process, as a lease holder
         self.tasks: dict[str, asyncio.Task[None]] = {}
@@ -150,12 +150,12 @@ class Builder:
         costs a rebuild from the pinned revisions, not the release."""
         for attempt in range(UNAVAILABLE_RETRIES):
             try:
-                return await ReleaseBuild(release, self.sources, self.blobs,
+                return await ReleaseBuild(release, self.peers, self.blobs,
                                           self.settings.work_dir, self.frames).run()
             except Unavailable as exc:
                 log.warning("release %s: %s; building again", release.id, exc.message)
                 await asyncio.sleep(min(30.0, 2.0 * 2 ** attempt))
-        return await ReleaseBuild(release, self.sources, self.blobs,
+        return await ReleaseBuild(release, self.peers, self.blobs,
                                   self.settings.work_dir, self.frames).run()
 
     async def _finish(self, release_id: str, status: ReleaseStatus, *, reason: str = "",

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from framewise.common.v1 import common_pb2
 from framewise.interpolation.v1 import interpolation_pb2 as ipb
-from services.release.formatting import FramePool
+from services.release.build.frame_pool import FramePool
 
 
 def _messages() -> list[bytes]:

@@ -1,4 +1,8 @@
-"""The only code that touches both protobuf messages and release domain types."""
+"""The peers' messages as release domain types and release-file text: datasets, samples,
+labels (dataset and labeling services), and interpolation requests and frame states.
+
+Protobuf only, no gRPC: the build's formatting processes decode frame states with it.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +16,12 @@ from framewise.common.v1 import common_pb2
 from framewise.dataset.v1 import dataset_pb2 as dpb
 from framewise.interpolation.v1 import interpolation_pb2 as ipb
 from framewise.labeling.v1 import labeling_pb2 as lpb
-from framewise.release.v1 import release_pb2 as pb
 from services.release.domain import release_file, states
+from services.release.domain.inputs import DatasetInfo, LabelEntry, LabelSetInfo, SampleEntry
 from services.release.domain.keyframes import TrackSpec
-from services.release.domain.models import Release, ReleaseDraft, ReleaseStatus
 from shared.jsondoc import parse_object
 from shared.proto_enums import task_type_from_proto
-from shared.proto_time import timestamp
 
-STATUS_TO_PROTO = {
-    ReleaseStatus.PENDING: pb.RELEASE_STATUS_PENDING,
-    ReleaseStatus.SUCCEEDED: pb.RELEASE_STATUS_SUCCEEDED,
-    ReleaseStatus.FAILED: pb.RELEASE_STATUS_FAILED,
-}
 GEOMETRY_NAMES: dict[int, str] = {
     common_pb2.GEOMETRY_TYPE_BBOX: "bbox",
     common_pb2.GEOMETRY_TYPE_POINT: "point",
@@ -42,23 +39,6 @@ def iso(value: timestamp_pb2.Timestamp) -> str | None:
     if not value.seconds and not value.nanos:
         return None
     return value.ToDatetime().isoformat() + "Z"
-
-
-def draft_from_proto(message: pb.Release) -> ReleaseDraft:
-    return ReleaseDraft(dataset_id=message.dataset_id, name=message.name,
-                        description=message.description)
-
-
-def release_to_proto(release: Release) -> pb.Release:
-    return pb.Release(
-        id=release.id, dataset_id=release.dataset_id, name=release.name,
-        description=release.description, status=STATUS_TO_PROTO[release.status],
-        failure_reason=release.failure_reason, sample_count=release.sample_count,
-        file_size_bytes=release.file_size_bytes, content_sha256=release.content_sha256,
-        dataset_revision=release.dataset_revision, label_revision=release.label_revision,
-        created_by=release.created_by, create_time=timestamp(release.create_time),
-        complete_time=timestamp(release.complete_time),
-    )
 
 
 # The dataset header of a release file
@@ -106,8 +86,9 @@ def _category(category: dpb.Category) -> dict[str, Any]:
     return out
 
 
-def dataset_header(dataset: dpb.Dataset, label_sets: Sequence[dpb.LabelSet]) -> dict[str, Any]:
-    """The release file's `dataset` object, without its samples."""
+def dataset_header(dataset: dpb.Dataset) -> dict[str, Any]:
+    """The release file's `dataset` object, without its label sets and samples
+    (domain.inputs.dataset_header adds the label sets)."""
     task_type = task_type_from_proto(dataset.task_type, "dataset.task_type")
     mode = common_pb2.InterpolationMode.Name(dataset.settings.interpolation_mode)
     return {
@@ -128,9 +109,21 @@ def dataset_header(dataset: dpb.Dataset, label_sets: Sequence[dpb.LabelSet]) -> 
         },
         "metadata": parse_object(dataset.metadata_json, "dataset.metadata_json"),
         "created_at": iso(dataset.create_time),
-        "labelsets": [{"name": s.name, "description": s.description,
-                       "is_default": s.is_default} for s in label_sets],
     }
+
+
+def dataset_info(dataset: dpb.Dataset) -> DatasetInfo:
+    return DatasetInfo(id=dataset.id, revision=dataset.revision,
+                       caller_role=dataset.caller_role, header=dataset_header(dataset))
+
+
+def dataset_role(dataset: dpb.Dataset) -> int:
+    return dataset.caller_role
+
+
+def label_set_info(label_set: dpb.LabelSet) -> LabelSetInfo:
+    return LabelSetInfo(name=label_set.name, description=label_set.description,
+                        is_default=label_set.is_default)
 
 
 # Samples and labels
@@ -167,6 +160,17 @@ def label_digest(label: lpb.Label) -> str:
     digest.update(f"{label.status}|{label.score if label.HasField('score') else ''}|".encode())
     digest.update(label.attributes_json.encode())
     return digest.hexdigest()
+
+
+def sample_entry(sample: dpb.Sample) -> SampleEntry:
+    return SampleEntry(id=sample.id, name=sample.name, head=sample_head(sample))
+
+
+def label_entry(label: lpb.Label) -> LabelEntry:
+    return LabelEntry(sample_id=label.sample_id, revision=label.revision,
+                      attributes_json=label.attributes_json,
+                      attributes_problem=label.attributes_problem, head=label_head(label),
+                      digest=label_digest(label))
 
 
 def frame_json(state: ipb.FrameState, dims: int, stored: dict[str, Any] | None) -> str:
@@ -228,15 +232,15 @@ def frame_timestamps(frames: dpb.GetSampleFramesResponse) -> list[float | None]:
     return [f.timestamp if f.HasField("timestamp") else None for f in frames.frames]
 
 
-def inline_request(tracks: Sequence[TrackSpec], frames: dpb.GetSampleFramesResponse,
+def inline_request(tracks: Sequence[TrackSpec], stamps: Sequence[float | None],
                    dataset: dict[str, Any], dims: int) -> ipb.StreamFrameStatesRequest:
-    """Keyframes and frames as they were pinned, with the dataset's interpolation settings
-    (timestamps only when interpolating by time and every frame has one)."""
+    """Keyframes and frames as they were pinned (a timestamp or None per frame), with the
+    dataset's interpolation settings (timestamps only when interpolating by time and
+    every frame has one)."""
     settings = dataset.get("settings") or {}
-    stamps = frame_timestamps(frames)
     by_time = settings.get("interpolation_mode") == "timestamp" and None not in stamps
     inline = ipb.InlineTracks(
-        tracks=[_track_to_proto(t, dims) for t in tracks], frame_count=len(frames.frames),
+        tracks=[_track_to_proto(t, dims) for t in tracks], frame_count=len(stamps),
         timestamps=stamps if by_time else [],  # type: ignore[arg-type]
         options=ipb.InterpolationOptions(
             mode=(common_pb2.INTERPOLATION_MODE_TIMESTAMP if by_time

@@ -9,49 +9,12 @@ from google.protobuf import empty_pb2
 
 from framewise.release.v1 import release_pb2 as pb
 from framewise.release.v1 import release_pb2_grpc
-from services.release import converters as conv
-from services.release.domain.diff import Change, ChangeKind, Summary
-from services.release.domain.exports import ExportFormat
-from services.release.operations import ReleaseOperations
-from shared.errors import InvalidArgument
+from services.release.api import converters as conv
+from services.release.service import ReleaseOperations
 from shared.identity import caller_from_metadata
 from shared.request_limits import enforce_limits
 
 Context = grpc.aio.ServicerContext
-
-FORMATS = {
-    pb.EXPORT_FORMAT_RELEASE_JSON: ExportFormat.RELEASE_JSON,
-    pb.EXPORT_FORMAT_COCO_INSTANCE: ExportFormat.COCO_INSTANCE,
-    pb.EXPORT_FORMAT_YOLO: ExportFormat.YOLO,
-}
-CHANGE_KINDS = {
-    ChangeKind.SAMPLE_ADDED: pb.CHANGE_KIND_SAMPLE_ADDED,
-    ChangeKind.SAMPLE_REMOVED: pb.CHANGE_KIND_SAMPLE_REMOVED,
-    ChangeKind.LABEL_ADDED: pb.CHANGE_KIND_LABEL_ADDED,
-    ChangeKind.LABEL_REMOVED: pb.CHANGE_KIND_LABEL_REMOVED,
-    ChangeKind.LABEL_CHANGED: pb.CHANGE_KIND_LABEL_CHANGED,
-}
-
-
-def _format(value: int) -> tuple[ExportFormat, str]:
-    if value not in FORMATS:
-        raise InvalidArgument.of("format", "required: one of "
-                                 + ", ".join(pb.ExportFormat.Name(v) for v in FORMATS))
-    return FORMATS[value], pb.ExportFormat.Name(value)
-
-
-def _change(change: Change) -> pb.SampleChange:
-    return pb.SampleChange(sample_id=change.sample_id, sample_name=change.sample_name,
-                           kind=CHANGE_KINDS[change.kind], label_set=change.label_set)
-
-
-def _summary(summary: Summary) -> pb.DiffSummary:
-    return pb.DiffSummary(
-        samples_added=summary.samples_added, samples_removed=summary.samples_removed,
-        label_sets=[pb.LabelSetDiffSummary(label_set=name, labels_added=c.added,
-                                           labels_removed=c.removed, labels_changed=c.changed)
-                    for name, c in summary.label_sets.items()])
-
 
 @enforce_limits(pb.DESCRIPTOR.services_by_name["ReleaseService"])
 class ReleaseServicer(release_pb2_grpc.ReleaseServiceServicer):
@@ -88,7 +51,7 @@ class ReleaseServicer(release_pb2_grpc.ReleaseServiceServicer):
 
     async def ExportRelease(self, request: pb.ExportReleaseRequest,
                             context: Context) -> AsyncIterator[pb.ExportReleaseResponse]:
-        export_format, name = _format(request.format)
+        export_format, name = conv.export_format(request.format)
         async for path, data, end in self.ops.export(request.release_id, export_format, name,
                                                      request.label_set):
             yield pb.ExportReleaseResponse(path=path, data=data, end_of_file=end)
@@ -97,7 +60,7 @@ class ReleaseServicer(release_pb2_grpc.ReleaseServiceServicer):
                            context: Context) -> AsyncIterator[pb.DiffReleasesResponse]:
         async for changes, summary in self.ops.diff(request.base_release_id,
                                                     request.target_release_id):
-            response = pb.DiffReleasesResponse(changes=[_change(c) for c in changes])
+            response = pb.DiffReleasesResponse(changes=[conv.change_to_proto(c) for c in changes])
             if summary is not None:
-                response.summary.CopyFrom(_summary(summary))
+                response.summary.CopyFrom(conv.summary_to_proto(summary))
             yield response

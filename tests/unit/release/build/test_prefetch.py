@@ -8,7 +8,7 @@ from collections.abc import AsyncGenerator
 
 import pytest
 
-from services.release.prefetch import in_order
+from services.release.build.prefetch import in_order
 
 
 class Recorder:

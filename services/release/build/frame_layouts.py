@@ -23,8 +23,8 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from framewise.interpolation.v1 import interpolation_pb2 as ipb
-from services.release import converters as conv
 from services.release.domain import states
+from services.release.peers import convert as conv
 
 _FRAMES = 0x0A  # StreamFrameStatesResponse.frames = 1, length-delimited
 _FRAME = 0x08  # FrameState.frame = 1, varint
