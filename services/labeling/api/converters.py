@@ -1,33 +1,25 @@
-"""The only code that touches both protobuf messages and labeling domain types."""
+"""The labeling service's own messages to labeling domain types and back (the dataset
+service's messages are converted by its client, peers/dataset.py)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 
 from framewise.common.v1 import common_pb2
-from framewise.dataset.v1 import dataset_pb2
 from framewise.labeling.v1 import labeling_pb2 as pb
 from services.labeling.domain import documents
 from services.labeling.domain.models import (
     DEFAULT_LABEL_SET,
     Assignment,
-    AttributeDefinition,
-    Category,
-    DatasetInfo,
-    InputType,
     Label,
     LabelDraft,
     LabelStatus,
-    SampleInfo,
-    Sensor,
 )
 from shared import jsondoc
 from shared.errors import InvalidArgument
-from shared.proto_enums import from_proto, task_type_from_proto, to_proto
+from shared.proto_enums import from_proto, to_proto
 from shared.proto_time import timestamp
-from shared.task_types import TaskType
 
 log = logging.getLogger(__name__)
 
@@ -97,57 +89,3 @@ def assignment_to_proto(assignment: Assignment) -> pb.Assignment:
     return pb.Assignment(sample_id=assignment.sample_id, labeler=assignment.labeler,
                          assign_time=timestamp(assignment.assign_time),
                          label_set=assignment.label_set)
-
-
-# The dataset service's messages, read by the dataset client.
-def _definition(message: dataset_pb2.AttributeDefinition) -> AttributeDefinition:
-    return AttributeDefinition(
-        name=message.name,
-        input_type=from_proto(dataset_pb2.AttributeInputType, message.input_type, InputType,
-                              "input_type"),
-        values=tuple(message.values),
-        min=message.min if message.HasField("min") else None,
-        max=message.max if message.HasField("max") else None,
-        is_mandatory=message.is_mandatory,
-        is_track_level=message.is_track_level,
-    )
-
-
-def dataset_info_from_proto(message: dataset_pb2.Dataset) -> DatasetInfo:
-    categories = {
-        c.id: Category(id=c.id, name=c.name,
-                       attributes={d.name: _definition(d) for d in c.attributes},
-                       keypoint_names=tuple(c.keypoint_names))
-        for c in message.task_attributes.categories
-    }
-    return DatasetInfo(
-        id=message.id,
-        task_type=task_type_from_proto(message.task_type, "task_type"),
-        categories=categories,
-        sample_attributes={d.name: _definition(d)
-                           for d in message.task_attributes.sample_attributes},
-        caller_role=message.caller_role,
-        revision=message.revision,
-    )
-
-
-def _sensors(attributes_json: str) -> tuple[Sensor, ...]:
-    # The dataset service validated the sample; read the sensors' names and frame counts.
-    attributes = json.loads(attributes_json or "{}")
-    sensors = []
-    for entry in attributes.get("sensors", []):
-        frames = entry.get("attributes", {}).get("frames", [])
-        sensors.append(Sensor(entry["name"], TaskType(entry["task_type"]), len(frames)))
-    return tuple(sensors)
-
-
-def sample_info_from_proto(message: dataset_pb2.Sample, task_type: TaskType) -> SampleInfo:
-    multisensor = task_type is TaskType.MULTISENSOR_SEQUENCE
-    return SampleInfo(
-        id=message.id,
-        dataset_id=message.dataset_id,
-        frame_count=message.frame_count,
-        priority=message.priority,
-        assigned_labeler=message.assigned_labeler,
-        sensors=_sensors(message.attributes_json) if multisensor else (),
-    )

@@ -16,6 +16,7 @@ instead of one GetSample each.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections import OrderedDict
@@ -26,10 +27,18 @@ from typing import Generic, TypeVar
 import grpc
 
 from framewise.dataset.v1 import dataset_pb2, dataset_pb2_grpc
-from services.labeling.api import converters as conv
-from services.labeling.domain.models import DatasetInfo, SampleInfo
+from services.labeling.domain.models import (
+    AttributeDefinition,
+    Category,
+    DatasetInfo,
+    InputType,
+    SampleInfo,
+    Sensor,
+)
 from shared.identity import current_caller
 from shared.peers import translate
+from shared.proto_enums import from_proto, task_type_from_proto
+from shared.task_types import TaskType
 
 DEFAULT_TTL_S = float(os.environ.get("FRAMEWISE_LABELING_CACHE_TTL_S", "2"))
 DEFAULT_DEADLINE_S = 2.0
@@ -119,7 +128,7 @@ class DatasetClient:
                     dataset_pb2.GetDatasetRequest(dataset_id=dataset_id), timeout=self.deadline_s)
             except grpc.aio.AioRpcError as exc:
                 raise translate(exc, "dataset", "dataset", dataset_id) from exc
-            return _DatasetRead(conv.dataset_info_from_proto(message), sent)
+            return _DatasetRead(dataset_info_from_proto(message), sent)
 
         # Per caller: what a dataset says (the caller's role) and whether it is visible at
         # all depend on who asks.
@@ -155,7 +164,7 @@ class DatasetClient:
             dataset = await self.dataset(message.dataset_id)
         else:
             dataset = before.info
-        return _SampleRead(conv.sample_info_from_proto(message, dataset.task_type), received,
+        return _SampleRead(sample_info_from_proto(message, dataset.task_type), received,
                            before.info.revision if before is not None else 0)
 
     async def require_label_set(self, dataset_id: str, name: str) -> None:
@@ -180,5 +189,61 @@ class DatasetClient:
         except grpc.aio.AioRpcError as exc:
             raise translate(exc, "dataset", "dataset", dataset_id) from exc
         dataset = await self.dataset(dataset_id)
-        samples = [conv.sample_info_from_proto(s, dataset.task_type) for s in response.samples]
+        samples = [sample_info_from_proto(s, dataset.task_type) for s in response.samples]
         return samples, response.next_page_token
+
+
+# The dataset service's messages as labeling domain types.
+
+
+def _definition(message: dataset_pb2.AttributeDefinition) -> AttributeDefinition:
+    return AttributeDefinition(
+        name=message.name,
+        input_type=from_proto(dataset_pb2.AttributeInputType, message.input_type, InputType,
+                              "input_type"),
+        values=tuple(message.values),
+        min=message.min if message.HasField("min") else None,
+        max=message.max if message.HasField("max") else None,
+        is_mandatory=message.is_mandatory,
+        is_track_level=message.is_track_level,
+    )
+
+
+def dataset_info_from_proto(message: dataset_pb2.Dataset) -> DatasetInfo:
+    categories = {
+        c.id: Category(id=c.id, name=c.name,
+                       attributes={d.name: _definition(d) for d in c.attributes},
+                       keypoint_names=tuple(c.keypoint_names))
+        for c in message.task_attributes.categories
+    }
+    return DatasetInfo(
+        id=message.id,
+        task_type=task_type_from_proto(message.task_type, "task_type"),
+        categories=categories,
+        sample_attributes={d.name: _definition(d)
+                           for d in message.task_attributes.sample_attributes},
+        caller_role=message.caller_role,
+        revision=message.revision,
+    )
+
+
+def _sensors(attributes_json: str) -> tuple[Sensor, ...]:
+    # The dataset service validated the sample; read the sensors' names and frame counts.
+    attributes = json.loads(attributes_json or "{}")
+    sensors = []
+    for entry in attributes.get("sensors", []):
+        frames = entry.get("attributes", {}).get("frames", [])
+        sensors.append(Sensor(entry["name"], TaskType(entry["task_type"]), len(frames)))
+    return tuple(sensors)
+
+
+def sample_info_from_proto(message: dataset_pb2.Sample, task_type: TaskType) -> SampleInfo:
+    multisensor = task_type is TaskType.MULTISENSOR_SEQUENCE
+    return SampleInfo(
+        id=message.id,
+        dataset_id=message.dataset_id,
+        frame_count=message.frame_count,
+        priority=message.priority,
+        assigned_labeler=message.assigned_labeler,
+        sensors=_sensors(message.attributes_json) if multisensor else (),
+    )
