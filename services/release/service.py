@@ -1,6 +1,6 @@
 """The release service's use cases: domain rules over storage and peers, no gRPC.
 
-Each method owns its transactions; builds run in the background (builder.Builder).
+Each method owns its transactions; builds run in the background (build.builder.Builder).
 """
 
 from __future__ import annotations

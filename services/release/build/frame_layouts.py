@@ -8,7 +8,7 @@ frame's annotations) is built once with the standard parser; every frame whose b
 match it, checked byte for byte with numpy, is then one gather of its coordinates and
 one `str.format`: no protobuf object and no Python call per object. Anything else (a
 new layout, fields in an unexpected place, malformed bytes) goes through the parser
-(converters.frame_json); the text is the same either way (tests/unit/release).
+(peers.convert.frame_json); the text is the same either way (tests/unit/release).
 """
 
 from __future__ import annotations
@@ -234,7 +234,7 @@ def _parsed(data: bytes, start: int, end: int, dims: int,
 
 def frame_texts(data: bytes, dims: int, extras: Sequence[dict[str, Any] | None],
                 layouts: Layouts = LAYOUTS) -> list[str] | None:
-    """The JSON of each frame of a StreamFrameStates message, as converters.frame_json
+    """The JSON of each frame of a StreamFrameStates message, as peers.convert.frame_json
     writes it, or None when the message is not laid out as expected (parse it then).
 
     extras: per frame of the message, what the stored label adds (timestamp, ...)."""
