@@ -15,10 +15,10 @@ import grpc
 
 from framewise.interpolation.v1 import interpolation_pb2 as pb
 from framewise.interpolation.v1 import interpolation_pb2_grpc
-from services.interpolation import wire
+from services.interpolation.api import wire
+from services.interpolation.api.converters import inline_source
 from services.interpolation.domain import InterpolationPlan
-from services.interpolation.servicer import TARGET_MESSAGE_BYTES, engine_block_frames
-from services.interpolation.sources import inline_source
+from services.interpolation.service.streams import TARGET_MESSAGE_BYTES, engine_block_frames
 
 
 class ObviousServicer(interpolation_pb2_grpc.InterpolationServiceServicer):

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from shared import config as config_module
 from shared.config import ServiceConfig
-from shared.db.migrations import upgrade
+from shared.db.bootstrap import migrate
 from shared.server import Server, run
 
 
@@ -24,8 +24,6 @@ def main(service: str, build: Callable[[ServiceConfig], Awaitable[Server]],
     except ValueError as exc:  # one line naming the variable, not a traceback
         parser.exit(2, f"framewise-{service}: bad configuration: {exc}\n")
     if args.command == "migrate":
-        if config.database_url.startswith("sqlite"):
-            config.data_dir.mkdir(parents=True, exist_ok=True)
-        upgrade(service, config.database_url)
+        migrate(service, config)
         return
     run(build, config)

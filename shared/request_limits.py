@@ -40,7 +40,7 @@ LIST_LIMITS: dict[str, tuple[int, str]] = {
 }
 # Lists whose items are not walked here: the service reads them in one pass of its own
 # and checks them there (tracks: keyframes per track, vertices, visibility and attributes,
-# by services/interpolation/converters.py; walking 100,000 tracks here would double it).
+# by services/interpolation/api/converters.py; walking 100,000 tracks here would double it).
 UNWALKED = frozenset({"framewise.interpolation.v1.InlineTracks.tracks"})
 # Numbers the service checks itself, vectorised (up to 10 million timestamps: a Python
 # loop here would cost a second): domain/validation.check_timestamps.

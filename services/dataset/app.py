@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from framewise.dataset.v1 import dataset_pb2, dataset_pb2_grpc
-from services.dataset.operations import DatasetOperations
-from services.dataset.servicer import DatasetServicer
+from services.dataset.api.servicer import DatasetServicer
+from services.dataset.service import DatasetOperations
 from shared.config import ServiceConfig
-from shared.db import Database
-from shared.db.migrations import upgrade_async
+from shared.db.bootstrap import open_database
 from shared.server import Registration, Server
 
 SERVICE_NAME = "dataset"
@@ -15,11 +14,7 @@ FULL_NAME = dataset_pb2.DESCRIPTOR.services_by_name["DatasetService"].full_name
 
 
 async def build_server(config: ServiceConfig) -> Server:
-    if config.database_url.startswith("sqlite"):
-        config.data_dir.mkdir(parents=True, exist_ok=True)
-    if config.auto_migrate:
-        await upgrade_async(SERVICE_NAME, config.database_url)
-    db = Database(config.database_url)
+    db = await open_database(SERVICE_NAME, config)
     servicer = DatasetServicer(DatasetOperations(db))
     registration = Registration(
         FULL_NAME, lambda server: dataset_pb2_grpc.add_DatasetServiceServicer_to_server(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from framewise.labeling.v1 import labeling_pb2, labeling_pb2_grpc
-from services.labeling.datasets import DatasetClient
-from services.labeling.operations import LabelingOperations
-from services.labeling.servicer import LabelingServicer
+from services.labeling.api.servicer import LabelingServicer
+from services.labeling.peers.dataset import DatasetClient
+from services.labeling.service import LabelingOperations
 from shared.channels import channel_to
 from shared.config import ServiceConfig
-from shared.db import Database
-from shared.db.migrations import upgrade_async
+from shared.db.bootstrap import open_database
 from shared.server import Registration, Server
 
 SERVICE_NAME = "labeling"
@@ -17,11 +16,7 @@ FULL_NAME = labeling_pb2.DESCRIPTOR.services_by_name["LabelingService"].full_nam
 
 
 async def build_server(config: ServiceConfig) -> Server:
-    if config.database_url.startswith("sqlite"):
-        config.data_dir.mkdir(parents=True, exist_ok=True)
-    if config.auto_migrate:
-        await upgrade_async(SERVICE_NAME, config.database_url)
-    db = Database(config.database_url)
+    db = await open_database(SERVICE_NAME, config)
     channel = channel_to(config, "dataset")
     operations = LabelingOperations(db, DatasetClient(channel))
     servicer = LabelingServicer(operations)

@@ -5,17 +5,16 @@ from __future__ import annotations
 import logging
 
 from framewise.release.v1 import release_pb2, release_pb2_grpc
-from services.release.blobs import DirectoryBlobStore
-from services.release.builder import Builder
-from services.release.operations import ReleaseOperations
-from services.release.servicer import ReleaseServicer
-from services.release.settings import ReleaseSettings
-from services.release.sources import Sources
-from services.release.staging import remove_abandoned
+from services.release.api.servicer import ReleaseServicer
+from services.release.build.builder import Builder
+from services.release.build.settings import ReleaseSettings
+from services.release.build.staging_db import remove_abandoned
+from services.release.peers.clients import Peers
+from services.release.service import ReleaseOperations
+from services.release.storage.blobs import DirectoryBlobStore
 from shared.channels import channel_to
 from shared.config import ServiceConfig
-from shared.db import Database
-from shared.db.migrations import upgrade_async
+from shared.db.bootstrap import open_database
 from shared.server import Registration, Server
 
 SERVICE_NAME = "release"
@@ -26,20 +25,16 @@ log = logging.getLogger("framewise.release")
 
 async def build_server(config: ServiceConfig, settings: ReleaseSettings | None = None) -> Server:
     settings = settings or ReleaseSettings.load(config)
-    if config.database_url.startswith("sqlite"):
-        config.data_dir.mkdir(parents=True, exist_ok=True)
-    if config.auto_migrate:
-        await upgrade_async(SERVICE_NAME, config.database_url)
-    db = Database(config.database_url)
+    db = await open_database(SERVICE_NAME, config)
     blobs = DirectoryBlobStore(settings.blob_dir)
     if removed := blobs.remove_leftovers():
         log.info("removed %d partial release files of interrupted builds", removed)
     if removed := remove_abandoned(settings.work_dir):
         log.info("removed the scratch space of %d builds whose process died", removed)
     channels = [channel_to(config, peer) for peer in ("dataset", "labeling", "interpolation")]
-    sources = Sources(*channels, config.auth)
-    builder = Builder(db, blobs, sources, settings)
-    servicer = ReleaseServicer(ReleaseOperations(db, blobs, sources, builder))
+    peers = Peers.over(*channels, config.auth)
+    builder = Builder(db, blobs, peers, settings)
+    servicer = ReleaseServicer(ReleaseOperations(db, blobs, peers, builder))
     # Releases left PENDING by a process that died are resumed (or FAILED) right away.
     await builder.open()
     registration = Registration(

@@ -24,7 +24,7 @@ from sqlalchemy.orm import defer
 from services.labeling.domain.models import OPEN_STATUSES, Assignment, Label, LabelStatus
 from services.labeling.storage import codec
 from services.labeling.storage.tables import HoldRow, LabelRow, RevisionCounter, TrackCounterRow
-from shared.db.revisions import current_revision, next_revision
+from shared.db.revisions import current_revision
 
 _CURRENT = LabelRow.superseded_revision.is_(None)
 _NO_SYNC = {"synchronize_session": False}
@@ -62,9 +62,6 @@ class LabelRepository:
         self.session = session
 
     # revisions
-    async def next_revision(self) -> int:
-        return await next_revision(self.session, RevisionCounter)
-
     async def current_revision(self) -> int:
         return await current_revision(self.session, RevisionCounter)
 
@@ -79,27 +76,6 @@ class LabelRepository:
         query = _labels().where(_key(sample_id, label_set), _visible_at(revision))
         found = _read(await self.session.execute(query))
         return found[0] if found else None
-
-    async def append_label(self, label: Label, previous_revision: int | None) -> None:
-        """Makes `label` the current state; Conflict if `previous_revision` is not current.
-
-        Compare-and-swap: the previous row is superseded only if it is still current, so a
-        write that raced with this one is detected instead of overwritten.
-        """
-        if previous_revision is not None:
-            result = await self.session.execute(
-                update(LabelRow)
-                .where(_key(label.sample_id, label.label_set),
-                       LabelRow.revision == previous_revision, _CURRENT)
-                .values(superseded_revision=label.revision)
-                .execution_options(**_NO_SYNC)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise Conflict()
-        try:
-            await self.session.execute(insert(LabelRow).values(**codec.label_to_row_values(label)))
-        except IntegrityError as exc:
-            raise Conflict() from exc
 
     async def list_current(self, dataset_id: str, label_set: str, status: LabelStatus | None,
                            after: str, limit: int) -> list[Label]:

@@ -21,7 +21,7 @@ from framewise.connection import IDENTITY_METADATA_KEY
 from framewise.interpolation.v1 import interpolation_pb2 as pb
 from framewise.interpolation.v1 import interpolation_pb2_grpc
 from services.interpolation.app import build_server
-from services.interpolation.servicer import ENGINE_BLOCK_BYTES
+from services.interpolation.service.streams import ENGINE_BLOCK_BYTES
 from shared.limits import MAX_STREAM_AHEAD_BYTES, STREAM_RETRY_DELAY_S
 from shared.server import Server
 from tests.support.errors import error_reason, expect_error

@@ -24,7 +24,7 @@ from services.dataset.app import build_server as build_dataset
 from services.interpolation.app import build_server as build_interpolation
 from services.labeling.app import build_server as build_labeling
 from services.release.app import build_server as build_release
-from services.release.settings import ReleaseSettings
+from services.release.build.settings import ReleaseSettings
 from shared.config import ServiceConfig
 from shared.server import Server
 from tests.support.services import running, test_config

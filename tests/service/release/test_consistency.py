@@ -45,16 +45,16 @@ async def test_writers_during_the_build_do_not_leak_into_the_release(suite: Suit
         return n
 
     # A slow build (each page read late), so that the writers run while it reads.
-    sources = suite.release_server_builder().sources
-    samples_of, labels_of = sources.samples, sources.labels
+    peers = suite.release_server_builder().peers
+    samples_of, labels_of = peers.dataset.samples, peers.labeling.labels
 
     async def late(pages):
         async for page in pages:
             await asyncio.sleep(0.5)
             yield page
 
-    sources.samples = lambda *a: late(samples_of(*a))
-    sources.labels = lambda *a: late(labels_of(*a))
+    peers.dataset.samples = lambda *a: late(samples_of(*a))
+    peers.labeling.labels = lambda *a: late(labels_of(*a))
     writers = [asyncio.create_task(relabel()), asyncio.create_task(churn())]
     await asyncio.sleep(0.2)  # writers running before and while the release is accepted
     created = await suite.create_release(dataset.id, "v1")

@@ -1,0 +1,2 @@
+"""The transport: the gRPC servicer, the converters and the wire codec of the hot path
+(protobuf in, protobuf out)."""

@@ -1,0 +1,1 @@
+"""The transport: the gRPC servicer and the converters (protobuf in, protobuf out)."""
