@@ -52,7 +52,7 @@ lint: $(GEN_STAMP) $(NODE_STAMP)
 test: lint
 	$(PY) -m pytest -q
 
-# Under two minutes on a quiet two-core machine: the tests marked slow (tests/e2e,
+# Aiming at two minutes on a quiet two-core machine: the tests marked slow (tests/e2e,
 # tests/faults, tests/cluster, the fuzz test; see tests/conftest.py) are left out.
 test-fast: lint
 	$(PY) -m pytest -q -m "not slow"
