@@ -1,4 +1,5 @@
-# Framewise: `make run` starts the suite on SQLite, `make test` runs every test.
+# Framewise: `make run` starts the suite on SQLite, `make test` runs every test,
+# `make test-fast` the fast ones (unit, service, SDK; no e2e, faults, fuzz).
 # Both set up everything they need (virtualenv, packages, generated code) first.
 
 PYTHON_BOOT ?= python3
@@ -9,13 +10,14 @@ PROTOS      := $(shell find protos/framewise -name '*.proto')
 VENV_STAMP  := $(VENV)/.installed
 NODE_STAMP  := node_modules/.installed
 
-.PHONY: all run test lint gen clean bench-% help publish-contract
+.PHONY: all run test test-fast lint gen clean bench-% help publish-contract
 
 all: $(VENV_STAMP)
 
 help:
 	@echo "make run            start every service on SQLite (data in ./data)"
 	@echo "make test           lint, then run every test (SQLite, and PostgreSQL when reachable)"
+	@echo "make test-fast      lint, then the fast tests only (-m 'not slow': no e2e, faults, fuzz)"
 	@echo "make bench-NAME     run bench/NAME.py (e.g. make bench-dataset)"
 	@echo "make publish-contract  move the buf breaking baseline (contracts/baseline) to protos/"
 
@@ -46,6 +48,11 @@ lint: $(VENV_STAMP) $(NODE_STAMP)
 
 test: lint
 	$(PY) -m pytest -q
+
+# Aiming at two minutes on a quiet two-core machine: the tests marked slow (tests/e2e,
+# tests/faults, tests/cluster, the fuzz test; see tests/conftest.py) are left out.
+test-fast: lint
+	$(PY) -m pytest -q -m "not slow"
 
 # Only on purpose, when a change of the v1 contracts is published (README, "Contract
 # compatibility"): `make lint` checks protos/ against this baseline with `buf breaking`.

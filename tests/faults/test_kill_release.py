@@ -7,6 +7,7 @@ streams frames from, so the kill lands there however loaded the machine is.)"""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from tests.support import labelers as lab
 from tests.support import releases
 from tests.support.errors import expect_error
 from tests.support.processes import ProcessSuite, ready
+from tests.support.waiting import wait_until_async
 
 SEQUENCES = 6
 FRAMES = 600
@@ -46,6 +48,29 @@ async def _wait_for_writing(channel: grpc.aio.Channel, blob_dir: Path, release_i
     return True
 
 
+async def _settled(blob_dir: Path, release_id: str, quiet_s: float = 0.3) -> None:
+    """Waits until the partial file stops growing (the build has written the frames it
+    received and waits on the paused interpolation service), or the build ended."""
+    def size() -> int:
+        total = 0
+        for part in _partial_files(blob_dir, release_id):
+            with contextlib.suppress(FileNotFoundError):  # renamed when the build ended
+                total += part.stat().st_size
+        return total
+
+    last, since = -1, time.monotonic()
+
+    def still() -> bool:
+        nonlocal last, since
+        now, current = time.monotonic(), size()
+        if current != last:
+            last, since = current, now
+        return current == 0 or now - since >= quiet_s
+
+    await wait_until_async(still, f"release {release_id}'s file stopped growing",
+                           timeout_s=60, interval_s=0.05)
+
+
 async def _frozen_mid_file(suite: ProcessSuite, channel: grpc.aio.Channel, blob_dir: Path,
                            dataset_id: str) -> rpb.Release:
     """A release whose build is stopped in the middle of its file: once it writes, the
@@ -56,7 +81,7 @@ async def _frozen_mid_file(suite: ProcessSuite, channel: grpc.aio.Channel, blob_
         created = await releases.create(channel, dataset_id, f"killed-{attempt}")
         if await _wait_for_writing(channel, blob_dir, created.id, suite["release"].pid):
             suite["interpolation"].pause()
-            await asyncio.sleep(0.5)  # frames already received are written meanwhile
+            await _settled(blob_dir, created.id)  # frames already received are written
             if _partial_files(blob_dir, created.id) and (
                     await releases.get(channel, created.id)).status == \
                     rpb.RELEASE_STATUS_PENDING:

@@ -48,6 +48,9 @@ from tests.support.databases import (
 )
 from tests.support.tokens import DEFAULT_USER, token_for
 
+# About two minutes on both databases: with the slow tests (`make test`), not `test-fast`.
+pytestmark = [pytest.mark.slow, pytest.mark.fuzz]
+
 SERVICES = {
     "dataset": dpb.DESCRIPTOR.services_by_name["DatasetService"],
     "labeling": lpb.DESCRIPTOR.services_by_name["LabelingService"],

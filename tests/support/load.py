@@ -12,6 +12,7 @@ from framewise.release.v1 import release_pb2 as rpb
 from tests.support import labelers as lab
 from tests.support import releases
 from tests.support.processes import ProcessSuite
+from tests.support.waiting import wait_until_async
 
 
 @dataclass
@@ -80,7 +81,11 @@ class Workload:
                         return
 
             if with_releases:
-                await asyncio.sleep(min(0.5, seconds / 4))  # a few saves before the first
+                # A few saves before the first release (one per labeler), not a guessed nap.
+                await wait_until_async(
+                    lambda: saving.done() or sum(labeler.saves for labeler in self.labelers)
+                    - before >= len(self.labelers), "the labelers saved before a release",
+                    timeout_s=max(30.0, seconds))
                 await release_loop()
             elapsed = await saving
         latencies = [ms for labeler in self.labelers for ms in labeler.latencies_ms]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from services.labeling.domain.models import (
     SampleInfo,
     Sensor,
 )
+from shared.clock import SYSTEM_CLOCK, Clock
 from shared.identity import current_caller
 from shared.peers import translate
 from shared.proto_enums import from_proto, task_type_from_proto
@@ -53,14 +53,16 @@ V = TypeVar("V")
 class TTLCache(Generic[K, V]):
     """A bounded LRU map whose entries expire; concurrent misses share one fetch."""
 
-    def __init__(self, ttl_s: float, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, ttl_s: float, max_entries: int = MAX_ENTRIES,
+                 clock: Clock = SYSTEM_CLOCK) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
+        self.clock = clock
         self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
         self._inflight: dict[K, asyncio.Future[V]] = {}
 
     async def get(self, key: K, fetch: Callable[[], Awaitable[V]]) -> V:
-        now = time.monotonic()
+        now = self.clock.monotonic()
         entry = self._entries.get(key)
         if entry is not None:
             if entry[0] > now:
@@ -82,7 +84,7 @@ class TTLCache(Generic[K, V]):
             self._inflight.pop(key, None)
         future.set_result(value)
         if self.ttl_s > 0:
-            self._entries[key] = (time.monotonic() + self.ttl_s, value)
+            self._entries[key] = (self.clock.monotonic() + self.ttl_s, value)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
         return value
@@ -94,13 +96,13 @@ class TTLCache(Generic[K, V]):
 @dataclass(frozen=True)
 class _DatasetRead:
     info: DatasetInfo
-    sent: float  # time.monotonic() when the request left: the read happened after
+    sent: float  # clock.monotonic() when the request left: the read happened after
 
 
 @dataclass(frozen=True)
 class _SampleRead:
     info: SampleInfo
-    received: float  # time.monotonic() when the answer came: the read happened before
+    received: float  # clock.monotonic() when the answer came: the read happened before
     # The dataset's revision in a dataset read finished before this sample was read
     # (0: none): while the dataset reads still say it, the sample is unchanged.
     revision_before: int
@@ -108,21 +110,22 @@ class _SampleRead:
 
 class DatasetClient:
     def __init__(self, channel: grpc.aio.Channel, *, ttl_s: float = DEFAULT_TTL_S,
-                 deadline_s: float = DEFAULT_DEADLINE_S) -> None:
+                 deadline_s: float = DEFAULT_DEADLINE_S, clock: Clock = SYSTEM_CLOCK) -> None:
         self.stub = dataset_pb2_grpc.DatasetServiceStub(channel)
         self.ttl_s = ttl_s
         self.deadline_s = deadline_s
-        self._datasets: TTLCache[tuple[str, str], _DatasetRead] = TTLCache(ttl_s)
+        self.clock = clock
+        self._datasets: TTLCache[tuple[str, str], _DatasetRead] = TTLCache(ttl_s, clock=clock)
         self._samples: TTLCache[tuple[str, str], _SampleRead] = TTLCache(
-            SAMPLE_KEEP_S if ttl_s > 0 else 0)
-        self._label_sets: TTLCache[tuple[str, str, str], bool] = TTLCache(ttl_s)
+            SAMPLE_KEEP_S if ttl_s > 0 else 0, clock=clock)
+        self._label_sets: TTLCache[tuple[str, str, str], bool] = TTLCache(ttl_s, clock=clock)
 
     async def dataset(self, dataset_id: str) -> DatasetInfo:
         return (await self._dataset(dataset_id)).info
 
     async def _dataset(self, dataset_id: str) -> _DatasetRead:
         async def fetch() -> _DatasetRead:
-            sent = time.monotonic()
+            sent = self.clock.monotonic()
             try:
                 message = await self.stub.GetDataset(
                     dataset_pb2.GetDatasetRequest(dataset_id=dataset_id), timeout=self.deadline_s)
@@ -145,7 +148,7 @@ class DatasetClient:
         return read.info, dataset.info
 
     def _fresh(self, read: _SampleRead, dataset: _DatasetRead) -> bool:
-        if time.monotonic() - read.received <= self.ttl_s:
+        if self.clock.monotonic() - read.received <= self.ttl_s:
             return True
         # Nothing changed between a dataset read before the sample's and one after it.
         return (read.revision_before > 0 and dataset.info.revision == read.revision_before
@@ -158,7 +161,7 @@ class DatasetClient:
                 dataset_pb2.GetSampleRequest(sample_id=sample_id), timeout=self.deadline_s)
         except grpc.aio.AioRpcError as exc:
             raise translate(exc, "dataset", "sample", sample_id) from exc
-        received = time.monotonic()
+        received = self.clock.monotonic()
         if before is None or before.info.id != message.dataset_id:
             before = None
             dataset = await self.dataset(message.dataset_id)

@@ -22,6 +22,7 @@ from services.release.domain.models import Release, ReleaseStatus
 from services.release.peers.clients import Peers
 from services.release.storage.blobs import BlobStore
 from services.release.storage.repository import ReleaseRepository
+from shared.clock import SYSTEM_CLOCK, Clock
 from shared.db import Database
 from shared.errors import FramewiseError, Unavailable
 
@@ -33,8 +34,9 @@ UNAVAILABLE_RETRIES = 3
 
 class Builder:
     def __init__(self, db: Database, blobs: BlobStore, peers: Peers,
-                 settings: ReleaseSettings) -> None:
+                 settings: ReleaseSettings, clock: Clock = SYSTEM_CLOCK) -> None:
         self.db = db
+        self.clock = clock  # what leases are compared with and renewed from
         self.blobs = blobs
         self.peers = peers
         self.settings = settings
@@ -83,14 +85,14 @@ class Builder:
     async def recover(self) -> int:
         """Claims and restarts every orphaned PENDING release; returns how many."""
         async with self.db.read() as session:
-            orphans = await ReleaseRepository(session).orphans(now())
+            orphans = await ReleaseRepository(session).orphans(self.clock.now())
         started = 0
         for release_id in orphans:
             if release_id in self.tasks:
                 continue
             async with self.db.write() as session:
                 claimed = await ReleaseRepository(session).claim(
-                    release_id, self.owner, now(), now() + self.lease)
+                    release_id, self.owner, self.clock.now(), self.clock.now() + self.lease)
             if claimed is None:
                 continue  # another replica was faster
             if claimed.attempts > self.settings.max_attempts:
@@ -118,7 +120,7 @@ class Builder:
             with contextlib.suppress(FramewiseError):
                 async with self.db.write() as session:
                     await ReleaseRepository(session).renew(release_id, self.owner,
-                                                           now() + self.lease)
+                                                           self.clock.now() + self.lease)
 
     async def _run(self, release: Release) -> None:
         heartbeat = asyncio.create_task(self._heartbeat(release.id))
@@ -162,7 +164,8 @@ class Builder:
                       sample_count: int = 0, size: int = 0, sha256: str = "") -> bool:
         async with self.db.write() as session:
             return await ReleaseRepository(session).finish(
-                release_id, self.owner, status=status, now=now(), reason=reason[:MAX_REASON],
+                release_id, self.owner, status=status, now=self.clock.now(),
+                reason=reason[:MAX_REASON],
                 sample_count=sample_count, size=size, sha256=sha256)
 
     def _delete_files(self, release: Release) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC
 from pathlib import Path
 
 import grpc
@@ -16,6 +17,8 @@ from framewise.release.v1 import release_pb2 as pb
 from services.release.storage.repository import ReleaseRepository
 from shared.db import Database
 from tests.service.release.helpers import USER, Suite, bbox, image_label, suite_running
+from tests.support.clock import FakeClock
+from tests.support.waiting import wait_until_async
 
 
 async def test_writers_during_the_build_do_not_leak_into_the_release(suite: Suite):
@@ -26,47 +29,62 @@ async def test_writers_during_the_build_do_not_leak_into_the_release(suite: Suit
     expected_names = {s.name for s in samples}
 
     stop = asyncio.Event()
+    written = {"saves": 0, "churns": 0}
 
-    async def relabel() -> int:
-        n = 0
+    async def relabel() -> None:
         while not stop.is_set():
-            sample = samples[n % len(samples)]
+            sample = samples[written["saves"] % 200]  # never one that churn deletes
             await suite.save(sample.id, image_label(bbox(1, x=999), bbox(2)))
-            n += 1
-        return n
+            written["saves"] += 1
 
-    async def churn() -> int:
-        n = 0
+    async def churn() -> None:
         while not stop.is_set():
+            n = written["churns"]
             await suite.add_images(dataset, 5, prefix=f"late{n}-")
             await suite.dataset.DeleteSample(dpb.DeleteSampleRequest(
                 sample_id=samples[200 + n % 100].id), metadata=USER)
-            n += 1
-        return n
+            written["churns"] += 1
 
-    # A slow build (each page read late), so that the writers run while it reads.
+    writers = [asyncio.create_task(relabel()), asyncio.create_task(churn())]
+
+    async def writes(saves: int, churns: int, what: str) -> None:
+        def done() -> bool:
+            for writer in writers:
+                if writer.done():
+                    writer.result()  # a writer that failed fails the test with its error
+                    raise AssertionError("a writer stopped early")
+            return written["saves"] >= saves and written["churns"] >= churns
+
+        await wait_until_async(done, what)
+
+    # The build reads each page only once the writers have saved and churned again since
+    # it asked for it (and after `before` below is read): they write while it reads,
+    # however fast or slow either side runs.
     peers = suite.release_server_builder().peers
     samples_of, labels_of = peers.dataset.samples, peers.labeling.labels
+    before_read = asyncio.Event()
 
     async def late(pages):
         async for page in pages:
-            await asyncio.sleep(0.5)
+            await before_read.wait()
+            await writes(written["saves"] + 1, written["churns"] + 1,
+                         "the writers wrote while the build reads")
             yield page
 
     peers.dataset.samples = lambda *a: late(samples_of(*a))
     peers.labeling.labels = lambda *a: late(labels_of(*a))
-    writers = [asyncio.create_task(relabel()), asyncio.create_task(churn())]
-    await asyncio.sleep(0.2)  # writers running before and while the release is accepted
+    await writes(3, 1, "the writers ran before the release is accepted")
     created = await suite.create_release(dataset.id, "v1")
     before = await suite.dataset.GetDataset(dpb.GetDatasetRequest(dataset_id=dataset.id),
                                           metadata=USER)
+    before_read.set()
     done = await suite.wait(created.id)
     after = await suite.dataset.GetDataset(dpb.GetDatasetRequest(dataset_id=dataset.id),
                                           metadata=USER)
     stop.set()
-    saves, churns = await asyncio.gather(*writers)
+    await asyncio.gather(*writers)
     assert done.status == pb.RELEASE_STATUS_SUCCEEDED, done.failure_reason
-    assert saves > 0 and churns > 0
+    assert written["saves"] > 3 and written["churns"] > 1
     assert after.revision > before.revision >= done.dataset_revision  # churn during the build
 
     document = await suite.release_json(done.id)
@@ -133,12 +151,25 @@ async def test_a_build_interrupted_by_a_stop_resumes_on_the_next_start(suite: Su
 
 async def test_a_killed_builder_is_taken_over_when_its_lease_expires(db_url: str,
                                                                      tmp_path: Path):
-    async with suite_running(db_url, tmp_path, lease_s=0.5) as suite:
+    async with suite_running(db_url, tmp_path, lease_s=60) as suite:
         dataset = await suite.create_dataset(common_pb2.TASK_TYPE_BBOXES)
         await suite.add_images(dataset, 3)
         release_id = await _pending_release(suite, dataset.id)
-        # The lease is held by the (dead) builder; the sweep takes it over once expired.
-        done = await suite.wait(release_id, timeout_s=20)
+        # The lease is held by the (dead) builder: the sweep leaves it while it runs, and
+        # takes the release over once it expired. Time moves on the builder's clock (the
+        # sweep itself runs every lease period; here it is called).
+        builder = suite.release_server_builder()
+        pending = await suite.release.GetRelease(pb.GetReleaseRequest(release_id=release_id))
+        # From the accept: its lease runs until a little after create_time + 60 s.
+        clock = FakeClock(start=pending.create_time.ToDatetime(tzinfo=UTC))
+        builder.clock = clock
+        clock.advance(59)
+        assert await builder.recover() == 0
+        assert (await suite.release.GetRelease(pb.GetReleaseRequest(
+            release_id=release_id))).status == pb.RELEASE_STATUS_PENDING
+        clock.advance(60)
+        assert await builder.recover() == 1
+        done = await suite.wait(release_id)
         assert done.status == pb.RELEASE_STATUS_SUCCEEDED, done.failure_reason
 
 

@@ -7,22 +7,31 @@ import asyncio
 import pytest
 
 from services.labeling.peers.dataset import TTLCache
+from tests.support.clock import FakeClock
 
 
 async def test_concurrent_misses_share_one_fetch_and_entries_expire() -> None:
     calls = 0
+    release = asyncio.Event()
 
     async def fetch() -> int:
         nonlocal calls
         calls += 1
-        await asyncio.sleep(0.01)
+        await release.wait()  # every other caller arrives while this fetch is running
         return calls
 
-    cache: TTLCache[str, int] = TTLCache(ttl_s=0.05)
-    assert await asyncio.gather(*(cache.get("k", fetch) for _ in range(10))) == [1] * 10
+    clock = FakeClock()
+    cache: TTLCache[str, int] = TTLCache(ttl_s=5, clock=clock)
+    waiting = [asyncio.create_task(cache.get("k", fetch)) for _ in range(10)]
+    await asyncio.sleep(0)  # let every caller reach the cache
+    assert calls == 1
+    release.set()
+    assert await asyncio.gather(*waiting) == [1] * 10
+    clock.advance(4.999)
     assert await cache.get("k", fetch) == 1
-    await asyncio.sleep(0.06)
+    clock.advance(0.001)  # exactly the TTL: expired
     assert await cache.get("k", fetch) == 2
+    assert calls == 2
 
 
 async def test_errors_are_not_cached_and_size_is_bounded() -> None:

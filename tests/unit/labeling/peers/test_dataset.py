@@ -3,8 +3,6 @@ nothing since it was read; a change (a deleted sample here) shows at the next da
 
 from __future__ import annotations
 
-import asyncio
-
 import grpc
 import pytest
 
@@ -13,8 +11,9 @@ from framewise.dataset.v1 import dataset_pb2
 from services.labeling.peers.dataset import DatasetClient
 from shared.errors import NotFound
 from shared.identity import authenticated
+from tests.support.clock import FakeClock
 
-TTL_S = 0.05
+TTL_S = 2.0
 
 
 class _DatasetService:
@@ -42,19 +41,23 @@ class _DatasetService:
 
 async def test_a_sample_is_kept_while_nothing_changed_and_refused_after_a_change() -> None:
     service = _DatasetService()
-    client = DatasetClient(grpc.aio.insecure_channel("127.0.0.1:1"), ttl_s=TTL_S)
+    clock = FakeClock()
+    client = DatasetClient(grpc.aio.insecure_channel("127.0.0.1:1"), ttl_s=TTL_S, clock=clock)
     client.stub = service  # type: ignore[assignment]
     with authenticated("alice", "Bearer x"):
         await client.sample("s")
-        await asyncio.sleep(TTL_S * 1.5)
+        clock.advance(TTL_S * 0.9)
+        await client.sample("s")  # within the TTL: nothing read again
+        assert service.calls == ["GetSample", "GetDataset"]
+        clock.advance(TTL_S * 0.6)
         await client.sample("s")  # past the TTL: read again, after a dataset read
         assert service.calls.count("GetSample") == 2
         for _ in range(3):
-            await asyncio.sleep(TTL_S * 1.5)
+            clock.advance(TTL_S * 1.5)
             sample, dataset = await client.sample("s")
             assert sample.id == "s" and dataset.revision == 7
         assert service.calls.count("GetSample") == 2  # the dataset's revision vouched
         service.deleted, service.revision = True, 8
-        await asyncio.sleep(TTL_S * 1.5)
+        clock.advance(TTL_S * 1.5)
         with pytest.raises(NotFound):
             await client.sample("s")
