@@ -16,7 +16,7 @@ import uuid
 from datetime import timedelta
 
 from services.release.build.frame_pool import FramePool
-from services.release.build.release_build import BuildResult, ReleaseBuild, now
+from services.release.build.release_build import BuildResult, ReleaseBuild
 from services.release.build.settings import ReleaseSettings
 from services.release.domain.models import Release, ReleaseStatus
 from services.release.peers.clients import Peers
