@@ -9,6 +9,9 @@ import pytest
 
 from tests.support.databases import database_url
 
+# s3_server, s3_bucket: an S3-protocol server (moto) for the object-store tests.
+pytest_plugins = ["tests.support.s3"]
+
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_kind(request: pytest.FixtureRequest) -> str:
