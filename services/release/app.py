@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from framewise.release.v1 import release_pb2, release_pb2_grpc
-from services.release.blobs import DirectoryBlobStore
 from services.release.builder import Builder
 from services.release.operations import ReleaseOperations
 from services.release.servicer import ReleaseServicer
 from services.release.settings import ReleaseSettings
 from services.release.sources import Sources
 from services.release.staging import remove_abandoned
+from services.release.storage.blob_stores import open_blob_store
 from shared.channels import channel_to
 from shared.config import ServiceConfig
 from shared.db import Database
@@ -31,8 +32,8 @@ async def build_server(config: ServiceConfig, settings: ReleaseSettings | None =
     if config.auto_migrate:
         await upgrade_async(SERVICE_NAME, config.database_url)
     db = Database(config.database_url)
-    blobs = DirectoryBlobStore(settings.blob_dir)
-    if removed := blobs.remove_leftovers():
+    blobs = open_blob_store(settings.blob_url, settings.blob_dir, settings.s3)
+    if removed := await asyncio.to_thread(blobs.remove_leftovers):
         log.info("removed %d partial release files of interrupted builds", removed)
     if removed := remove_abandoned(settings.work_dir):
         log.info("removed the scratch space of %d builds whose process died", removed)
