@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -75,31 +76,33 @@ def s3_server() -> Iterator[S3Server]:
         _unavailable("moto[server] is not installed")
     port = _free_port()
     endpoint = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not _answers(endpoint):
-            if process.poll() is not None:
-                error = (process.stderr.read() if process.stderr else b"").decode(
-                    errors="replace").strip().splitlines()
-                _unavailable(f"moto.server exited ({error[-1] if error else process.returncode})")
-            if time.monotonic() > deadline:
-                _unavailable(f"moto.server did not answer within {STARTUP_TIMEOUT_S:.0f}s")
-            time.sleep(0.05)
-        yield S3Server(endpoint, S3Options(
-            endpoint_url=endpoint, region="us-east-1", path_style=True,
-            access_key_id="test", secret_access_key="test"))
-    finally:
-        process.terminate()
+    # Its log goes to a file: a pipe nobody reads fills up (a line per request) and the
+    # server then blocks writing to it.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log, stderr=subprocess.STDOUT)
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr:
-            process.stderr.close()
+            deadline = time.monotonic() + STARTUP_TIMEOUT_S
+            while not _answers(endpoint):
+                if process.poll() is not None:
+                    log.seek(0)
+                    error = log.read().decode(errors="replace").strip().splitlines()
+                    _unavailable("moto.server exited "
+                                 f"({error[-1] if error else process.returncode})")
+                if time.monotonic() > deadline:
+                    _unavailable(f"moto.server did not answer within {STARTUP_TIMEOUT_S:.0f}s")
+                time.sleep(0.05)
+            yield S3Server(endpoint, S3Options(
+                endpoint_url=endpoint, region="us-east-1", path_style=True,
+                access_key_id="test", secret_access_key="test"))
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def make_bucket(server: S3Server) -> S3Bucket:
