@@ -160,3 +160,13 @@ def test_the_store_is_chosen_from_the_url(tmp_path: Path, s3_bucket: S3Bucket):
 
 def test_the_directory_store_hands_out_no_url(tmp_path: Path):
     assert DirectoryBlobStore(tmp_path).presigned_url("x.json", 60) is None
+
+
+async def test_an_empty_file(store: S3BlobStore):
+    with store.writer("empty.jsonl") as writer:
+        pass
+    assert writer.info is not None and writer.info.size == 0
+    assert store.size("empty.jsonl") == 0
+    with store.open("empty.jsonl") as handle:
+        assert handle.read() == b"" and list(handle) == []
+    assert [c async for c in store.chunks("empty.jsonl", 0, 1024)] == []
