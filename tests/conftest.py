@@ -30,6 +30,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(getattr(pytest.mark, directory))
             item.add_marker(pytest.mark.slow)
 
+# s3_server, s3_bucket: an S3-protocol server (moto) for the object-store tests.
+pytest_plugins = ["tests.support.s3"]
+
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_kind(request: pytest.FixtureRequest) -> str:

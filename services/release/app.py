@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from framewise.release.v1 import release_pb2, release_pb2_grpc
@@ -11,7 +12,7 @@ from services.release.build.settings import ReleaseSettings
 from services.release.build.staging_db import remove_abandoned
 from services.release.peers.clients import Peers
 from services.release.service import ReleaseOperations
-from services.release.storage.blobs import DirectoryBlobStore
+from services.release.storage.blob_stores import open_blob_store
 from shared.channels import channel_to
 from shared.config import ServiceConfig
 from shared.db.bootstrap import open_database
@@ -26,8 +27,8 @@ log = logging.getLogger("framewise.release")
 async def build_server(config: ServiceConfig, settings: ReleaseSettings | None = None) -> Server:
     settings = settings or ReleaseSettings.load(config)
     db = await open_database(SERVICE_NAME, config)
-    blobs = DirectoryBlobStore(settings.blob_dir)
-    if removed := blobs.remove_leftovers():
+    blobs = open_blob_store(settings.blob_url, settings.blob_dir, settings.s3)
+    if removed := await asyncio.to_thread(blobs.remove_leftovers):
         log.info("removed %d partial release files of interrupted builds", removed)
     if removed := remove_abandoned(settings.work_dir):
         log.info("removed the scratch space of %d builds whose process died", removed)

@@ -38,6 +38,8 @@ from shared.roles import Role, require
 from shared.task_types import TaskType, spec
 
 DEFAULT_CHUNK = 1024 * 1024
+DEFAULT_URL_EXPIRY_S = 3600
+MAX_URL_EXPIRY_S = 7 * 24 * 3600  # SigV4's limit
 DIFF_BATCH = 500
 
 
@@ -150,8 +152,8 @@ class ReleaseOperations:
         async with self.db.write() as session:
             if not await ReleaseRepository(session).delete(release.id):
                 raise NotFound("release", release_id)
-        self.blobs.delete(release.blob_key)
-        self.blobs.delete(release.manifest_key)
+        await asyncio.to_thread(self.blobs.delete, release.blob_key)
+        await asyncio.to_thread(self.blobs.delete, release.manifest_key)
 
     # files
     async def _succeeded(self, release_id: str, field: str) -> Release:
@@ -162,7 +164,9 @@ class ReleaseOperations:
                 f"release {release_id} is {release.status.value.upper()}{detail}; only a "
                 "SUCCEEDED release has files", reason="RELEASE_NOT_READY",
                 metadata={"status": release.status.value})
-        if self.blobs.size(release.blob_key) != release.file_size_bytes:
+        # The store may be an object store: its calls block, so they run on a thread.
+        if await asyncio.to_thread(self.blobs.size, release.blob_key) != \
+                release.file_size_bytes:
             raise FailedPrecondition(f"the file of release {release_id} is missing or damaged",
                                      reason="RELEASE_FILE_MISSING")
         return release
@@ -187,6 +191,22 @@ class ReleaseOperations:
                                             chunk_size or DEFAULT_CHUNK):
             yield data, position, total
             position += len(data)
+
+    async def download_url(self, release_id: str,
+                           expires_in_s: int | None) -> tuple[Release, str, datetime]:
+        """A pre-signed URL of the release file, from a store that can hand one out."""
+        expires = DEFAULT_URL_EXPIRY_S if expires_in_s is None else expires_in_s
+        if not 1 <= expires <= MAX_URL_EXPIRY_S:
+            raise InvalidArgument.of("expires_in", f"1 second to {MAX_URL_EXPIRY_S // 86400}"
+                                                   " days, or unset (1 hour)")
+        release = await self._succeeded(release_id, "release_id")
+        signed = await asyncio.to_thread(self.blobs.presigned_url, release.blob_key, expires,
+                                         f"{exports.safe_name(release.name)}.json")
+        if signed is None:
+            raise FailedPrecondition(
+                "this service keeps release files in a directory, which has no URL to hand "
+                "out: use DownloadRelease", reason="DOWNLOAD_URL_UNSUPPORTED")
+        return release, *signed
 
     async def export(self, release_id: str, export_format: exports.ExportFormat,
                      format_name: str, label_set: str) -> AsyncIterator[exports.Piece]:

@@ -258,6 +258,8 @@ def calls(suite: Suite) -> dict[str, Call]:
         "ReleaseService/DeleteRelease": delete_release,
         "ReleaseService/DownloadRelease": lambda w, m: _drain(rl.DownloadRelease(
             rpb.DownloadReleaseRequest(release_id=w.release.id), metadata=m)),
+        "ReleaseService/GetReleaseDownloadUrl": lambda w, m: rl.GetReleaseDownloadUrl(
+            rpb.GetReleaseDownloadUrlRequest(release_id=w.release.id), metadata=m),
         "ReleaseService/ExportRelease": lambda w, m: _drain(rl.ExportRelease(
             rpb.ExportReleaseRequest(release_id=w.release.id,
                                      format=rpb.EXPORT_FORMAT_RELEASE_JSON), metadata=m)),

@@ -49,6 +49,17 @@ class ReleaseServicer(release_pb2_grpc.ReleaseServiceServicer):
                                                            request.chunk_size):
             yield pb.DownloadReleaseResponse(data=data, offset=offset, total_size=total)
 
+    async def GetReleaseDownloadUrl(self, request: pb.GetReleaseDownloadUrlRequest,
+                                    context: Context) -> pb.GetReleaseDownloadUrlResponse:
+        duration = request.expires_in  # whole seconds, a part of one rounded up
+        expires = (duration.seconds + (duration.nanos > 0)
+                   if request.HasField("expires_in") else None)
+        release, url, expire_time = await self.ops.download_url(request.release_id, expires)
+        response = pb.GetReleaseDownloadUrlResponse(
+            url=url, size_bytes=release.file_size_bytes, content_sha256=release.content_sha256)
+        response.expire_time.FromDatetime(expire_time)
+        return response
+
     async def ExportRelease(self, request: pb.ExportReleaseRequest,
                             context: Context) -> AsyncIterator[pb.ExportReleaseResponse]:
         export_format, name = conv.export_format(request.format)

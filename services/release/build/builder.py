@@ -143,7 +143,7 @@ class Builder:
                 async with self.db.read() as session:
                     still = await ReleaseRepository(session).get(release.id)
                 if still is None:
-                    self._delete_files(release)
+                    await asyncio.to_thread(self._delete_files, release)
         finally:
             heartbeat.cancel()
 

@@ -1,8 +1,8 @@
 """Where release files live: a small interface, and a directory behind it.
 
 Writers write to a temporary object and commit: the file appears whole (with its size
-and SHA-256 known) or not at all. An object store fits the same interface later (write
-to a local temporary file, upload on commit).
+and SHA-256 known) or not at all. The object store behind the same interface is
+storage/s3_blobs.py; storage/blob_stores.py chooses one from the configuration.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -47,6 +48,14 @@ class BlobStore(Protocol):
     def open(self, key: str) -> AbstractContextManager[IO[bytes]]: ...
 
     def delete(self, key: str) -> None: ...
+
+    def remove_leftovers(self, older_than_s: float = 600.0) -> int: ...
+
+    def presigned_url(self, key: str, expires_in_s: int,
+                      filename: str | None = None) -> tuple[str, datetime] | None:
+        """A URL that reads the blob without credentials, and when it expires; None
+        where the store cannot hand one out."""
+        ...
 
 
 class DirectoryWriter:
@@ -125,6 +134,10 @@ class DirectoryBlobStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def presigned_url(self, key: str, expires_in_s: int,
+                      filename: str | None = None) -> tuple[str, datetime] | None:
+        return None  # files of one directory have no URL a client could reach
 
     def remove_leftovers(self, older_than_s: float = 600.0) -> int:
         """Temporary files of builds that died, called at startup. Only old ones: other

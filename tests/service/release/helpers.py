@@ -25,12 +25,43 @@ from services.interpolation.app import build_server as build_interpolation
 from services.labeling.app import build_server as build_labeling
 from services.release.app import build_server as build_release
 from services.release.build.settings import ReleaseSettings
+from services.release.storage.s3_blobs import S3BlobStore, S3Options
 from shared.config import ServiceConfig
 from shared.server import Server
 from tests.support.services import running, test_config
 from tests.support.tokens import DEFAULT_USER
 
 USER = (("x-framewise-user", "alice"),)
+
+
+@dataclass(frozen=True)
+class BlobPlace:
+    """Where the release service under test keeps release files: its directory (the
+    embedded default), or a bucket of an S3-protocol server (`blob_place` fixture)."""
+
+    kind: str = "directory"
+    url: str = ""
+    s3: S3Options = field(default_factory=S3Options)
+
+    def _bucket(self) -> tuple[S3BlobStore, str]:
+        store = S3BlobStore.from_url(self.url, self.s3)
+        return store, f"{store.prefix}/" if store.prefix else ""
+
+    def keys(self, settings: ReleaseSettings, start: str = "") -> list[str]:
+        """The committed files whose key starts with `start`."""
+        if self.kind == "directory":
+            return sorted(p.name for p in settings.blob_dir.glob(f"{start}*"))
+        store, prefix = self._bucket()
+        listed = store.client.list_objects_v2(Bucket=store.bucket, Prefix=prefix + start)
+        return sorted(o["Key"][len(prefix):] for o in listed.get("Contents", []))
+
+    def partial(self, settings: ReleaseSettings) -> list[str]:
+        """Files being written (or left half written): invisible to readers."""
+        if self.kind == "directory":
+            return sorted(p.name for p in (settings.blob_dir / ".tmp").iterdir())
+        store, prefix = self._bucket()
+        listed = store.client.list_multipart_uploads(Bucket=store.bucket, Prefix=prefix)
+        return sorted(u["Key"] for u in listed.get("Uploads", []))
 
 
 def categories() -> dpb.TaskAttributes:
@@ -63,6 +94,7 @@ class Suite:
     settings: ReleaseSettings
     stack: AsyncExitStack
     release_server: Server | None = None
+    blobs: BlobPlace = field(default_factory=BlobPlace)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def release_server_builder(self) -> Any:
@@ -163,9 +195,12 @@ async def start_release(config: ServiceConfig, settings: ReleaseSettings,
 @asynccontextmanager
 async def suite_running(db_url: str, tmp_path: Path, *, lease_s: float = 60,
                         max_attempts: int = 3,
-                        databases: dict[str, str] | None = None) -> AsyncIterator[Suite]:
+                        databases: dict[str, str] | None = None,
+                        blobs: BlobPlace | None = None) -> AsyncIterator[Suite]:
     """The four services; the release service on `db_url`, the dataset and labeling
-    services on `databases[name]` where given, else on SQLite files of their own."""
+    services on `databases[name]` where given, else on SQLite files of their own; its
+    files where `blobs` says (default: a directory)."""
+    blobs = blobs or BlobPlace()
     def sqlite(name: str) -> str:
         return (databases or {}).get(name) or f"sqlite+aiosqlite:///{tmp_path / f'{name}.db'}"
 
@@ -182,7 +217,8 @@ async def suite_running(db_url: str, tmp_path: Path, *, lease_s: float = 60,
         peers["interpolation"] = f"127.0.0.1:{interpolation_server.port}"
         config = test_config("release", db_url, tmp_path, peers)
         settings = ReleaseSettings(blob_dir=tmp_path / "blobs", work_dir=tmp_path,
-                                   lease_s=lease_s, max_attempts=max_attempts, format_workers=1)
+                                   lease_s=lease_s, max_attempts=max_attempts, format_workers=1,
+                                   blob_url=blobs.url, s3=blobs.s3)
         release_server, release_channel = await start_release(config, settings, stack)
         yield Suite(
             dataset=dataset_pb2_grpc.DatasetServiceStub(dataset_channel),
@@ -190,5 +226,5 @@ async def suite_running(db_url: str, tmp_path: Path, *, lease_s: float = 60,
             interpolation=interpolation_pb2_grpc.InterpolationServiceStub(interpolation_channel),
             release=release_pb2_grpc.ReleaseServiceStub(release_channel),
             release_config=config, settings=settings, stack=stack,
-            release_server=release_server,
+            release_server=release_server, blobs=blobs,
         )

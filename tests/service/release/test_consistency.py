@@ -16,7 +16,14 @@ from framewise.labeling.v1 import labeling_pb2 as lpb
 from framewise.release.v1 import release_pb2 as pb
 from services.release.storage.repository import ReleaseRepository
 from shared.db import Database
-from tests.service.release.helpers import USER, Suite, bbox, image_label, suite_running
+from tests.service.release.helpers import (
+    USER,
+    BlobPlace,
+    Suite,
+    bbox,
+    image_label,
+    suite_running,
+)
 from tests.support.clock import FakeClock
 from tests.support.waiting import wait_until_async
 
@@ -146,12 +153,12 @@ async def test_a_build_interrupted_by_a_stop_resumes_on_the_next_start(suite: Su
     first = next(s for s in written if s["uuid"] == samples[0].id)
     assert first["labels"]["ground-truth"]["attributes"]["annotations"][0]["points"][0] == [
         1.0, 2.0]
-    assert not list((suite.settings.blob_dir / ".tmp").iterdir())
+    assert not suite.blobs.partial(suite.settings)
 
 
-async def test_a_killed_builder_is_taken_over_when_its_lease_expires(db_url: str,
-                                                                     tmp_path: Path):
-    async with suite_running(db_url, tmp_path, lease_s=60) as suite:
+async def test_a_killed_builder_is_taken_over_when_its_lease_expires(
+        db_url: str, tmp_path: Path, blob_place: BlobPlace):
+    async with suite_running(db_url, tmp_path, lease_s=60, blobs=blob_place) as suite:
         dataset = await suite.create_dataset(common_pb2.TASK_TYPE_BBOXES)
         await suite.add_images(dataset, 3)
         release_id = await _pending_release(suite, dataset.id)
@@ -173,9 +180,9 @@ async def test_a_killed_builder_is_taken_over_when_its_lease_expires(db_url: str
         assert done.status == pb.RELEASE_STATUS_SUCCEEDED, done.failure_reason
 
 
-async def test_a_release_interrupted_too_often_fails_instead_of_looping(db_url: str,
-                                                                        tmp_path: Path):
-    async with suite_running(db_url, tmp_path, max_attempts=1) as suite:
+async def test_a_release_interrupted_too_often_fails_instead_of_looping(
+        db_url: str, tmp_path: Path, blob_place: BlobPlace):
+    async with suite_running(db_url, tmp_path, max_attempts=1, blobs=blob_place) as suite:
         dataset = await suite.create_dataset(common_pb2.TASK_TYPE_BBOXES)
         release_id = await _pending_release(suite, dataset.id)
         await suite.restart_release()

@@ -90,10 +90,10 @@ async def test_delete_removes_the_record_and_its_files(suite: Suite):
     dataset = await suite.create_dataset()
     await suite.add_images(dataset, 2)
     done = await suite.wait((await suite.create_release(dataset.id, "v1")).id)
-    files = list(suite.settings.blob_dir.glob(f"{done.id}*"))
+    files = suite.blobs.keys(suite.settings, done.id)
     assert len(files) == 2  # the release file and its manifest
     await suite.release.DeleteRelease(pb.DeleteReleaseRequest(release_id=done.id))
-    assert not list(suite.settings.blob_dir.glob(f"{done.id}*"))
+    assert not suite.blobs.keys(suite.settings, done.id)
     await expect_error(suite.release.GetRelease(pb.GetReleaseRequest(release_id=done.id)),
                        grpc.StatusCode.NOT_FOUND)
     await expect_error(suite.release.DeleteRelease(pb.DeleteReleaseRequest(release_id=done.id)),
