@@ -78,7 +78,7 @@ def check_vector(violations: Violations, annotation: dict[str, Any], dataset: Da
     check_id(violations, annotation, path)
     category = check_category(violations, annotation, dataset, path)
     kind = annotation.get("type")
-    if kind not in geometries:
+    if not isinstance(kind, str) or kind not in geometries:  # a list is not hashable
         violations.add(f"{path}.type", f"must be one of {sorted(geometries)}")
     else:
         _check_points(violations, annotation.get("points"), kind, dims, category,

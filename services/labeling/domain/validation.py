@@ -207,7 +207,9 @@ class _TrackChecker:
                     self.violations.add(
                         f"{path}.{key}", f"track {track_id} has {key} {getattr(track, key)!r} "
                                          f"(at {track.path}); a track keeps it on every frame")
-        category = self.dataset.categories.get(item.get("category_id"))  # type: ignore[arg-type]
+        category_id = item.get("category_id")
+        # Not an integer: check_category named it; a list would not even be a dict key.
+        category = self.dataset.categories.get(category_id) if is_int(category_id) else None
         values = item.get("attributes")
         if category is None or not isinstance(values, dict):
             return
@@ -241,7 +243,8 @@ def _keyframe(violations: CappedViolations, item: dict[str, Any], dataset: Datas
         if item.get("attributes"):
             violations.add(f"{path}.attributes", "a remove-keyframe carries no attributes")
         ann.check_category(violations, item, dataset, path)
-        if item.get("type") not in task.geometries:
+        kind = item.get("type")
+        if not isinstance(kind, str) or kind not in task.geometries:
             violations.add(f"{path}.type", f"must be one of {sorted(task.geometries)}")
     else:
         if "removed" in item and item["removed"] is not False:

@@ -90,6 +90,20 @@ async def test_labeler_saving_an_unservable_document_is_refused_and_writes_nothi
 
 
 # 4. Invariants of the format and of revisions.
+@pytest.mark.parametrize(("key", "value"), [("type", []), ("category_id", []),
+                                            ("type", {"a": 1}), ("category_id", {})])
+async def test_a_list_or_object_where_a_name_or_id_goes_is_invalid_argument(
+        stack: Stack, key: str, value: Any) -> None:
+    """Found by the fuzz test: an unhashable value used as a set member or dict key was
+    INTERNAL (TypeError) in a sequence keyframe."""
+    dataset = await stack.create_dataset(common_pb2.TASK_TYPE_IMAGE_VECTOR_SEQUENCE, "seq")
+    (sequence,) = await stack.create_samples(dataset, frames=2)
+    box = {**bbox(1), "track_id": 1, "is_keyframe": True, key: value}
+    await expect_error(stack.save(sequence.id, {"format_version": "0.2", "frames": [
+        {"annotations": [box]}, {"annotations": []}]}), INVALID,
+        f"{FIELD}.frames[0].annotations[0].{key}")
+
+
 async def test_unknown_format_version_is_invalid_argument_naming_the_path(stack: Stack) -> None:
     dataset = await stack.create_dataset()
     (sample,) = await stack.create_samples(dataset)
