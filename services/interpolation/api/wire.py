@@ -172,7 +172,7 @@ def _prefixes(track_ids: np.ndarray, category_ids: np.ndarray,
         used = values != 0
         rec[:, at], mask[:, at] = tag, used
         put_many(rec, mask, at + 1, values, 10, used)
-    rec[:, 33:35] = (_IS_KEYFRAME, 0x01)
+    rec[:, 33:35] = (_IS_KEYFRAME, 1)  # true
     mask[1::2, 33:35] = True
     table = ByteTable()
     table.put_rows(np.arange(n), rec, mask)
