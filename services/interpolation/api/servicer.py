@@ -10,9 +10,9 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import grpc
-from framewise.interpolation.v1 import interpolation_pb2 as pb
 
 from framewise.connection import IDENTITY_METADATA_KEY
+from framewise.interpolation.v1 import interpolation_pb2 as pb
 from services.interpolation.api import converters as conv
 from services.interpolation.domain.source import Source
 from services.interpolation.service import InterpolationService

@@ -13,7 +13,8 @@ Any client generated from the protos reads them: they are the protobuf encoding 
 same messages, defaults omitted, with one liberty the format allows: fields are not in
 field-number order (the coordinates come last in fixed-size objects, first in the
 others). The tests check that the standard parser reads exactly the messages the
-obvious encoder builds.
+obvious encoder builds (tests/unit/shared/wire). Every field number and wire type comes
+from the generated descriptors (shared/wire), at import.
 """
 
 from __future__ import annotations
@@ -25,63 +26,55 @@ from typing import Any
 
 import numpy as np
 
+from framewise.common.v1 import common_pb2
+from framewise.interpolation.v1 import interpolation_pb2 as pb
 from services.interpolation.domain import FrameBlock, Geometry, GeometryColumns
+from shared.wire import LayoutError, key, short_tag
+from shared.wire.varint import encode as varint
+from shared.wire.varint import lengths as _varint_len
+from shared.wire.varint import put_many
 
 GEOMETRY_TYPE = {  # framewise.common.v1.GeometryType numbers
-    Geometry.BBOX: 1,
-    Geometry.POINT: 2,
-    Geometry.POLYGON: 3,
-    Geometry.POLYLINE: 4,
-    Geometry.KEYPOINTS: 5,
-    Geometry.CUBOID: 6,
+    Geometry.BBOX: common_pb2.GEOMETRY_TYPE_BBOX,
+    Geometry.POINT: common_pb2.GEOMETRY_TYPE_POINT,
+    Geometry.POLYGON: common_pb2.GEOMETRY_TYPE_POLYGON,
+    Geometry.POLYLINE: common_pb2.GEOMETRY_TYPE_POLYLINE,
+    Geometry.KEYPOINTS: common_pb2.GEOMETRY_TYPE_KEYPOINTS,
+    Geometry.CUBOID: common_pb2.GEOMETRY_TYPE_CUBOID,
 }
 
 # Puts a family's records at given byte offsets of a buffer: (buffer, offsets (N,), frame
 # bounds (F + 1,) into the states).
 _Writer = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
 
-# Field keys: (field number << 3) | wire type.
-_OBJECTS = 0x1A  # FrameState.objects = 3, length-delimited
-_COORDINATES = 0x2A  # ObjectState.coordinates = 5, packed doubles
-_VISIBILITY = 0x32  # ObjectState.visibility = 6, packed varints
-_ATTRIBUTES = 0x3A  # ObjectState.attributes_json = 7
+# Field keys, (field number << 3) | wire type, from the descriptors. Those written into
+# the numpy slots are one byte (short_tag checks it): the sizes below count 1 for them.
+_TRACK_ID = short_tag(pb.ObjectState, "track_id", "int32")
+_CATEGORY_ID = short_tag(pb.ObjectState, "category_id", "int32")
+_GEOMETRY = short_tag(pb.ObjectState, "geometry_type", "enum")
+_IS_KEYFRAME = short_tag(pb.ObjectState, "is_keyframe", "bool")
+_COORDINATES = short_tag(pb.ObjectState, "coordinates", "double", packed=True)
+_VISIBILITY = short_tag(pb.ObjectState, "visibility", "int32", packed=True)
+_ATTRIBUTES = short_tag(pb.ObjectState, "attributes_json", "string")
+_OBJECTS = short_tag(pb.FrameState, "objects", "message")
+_FRAME_KEY = key(pb.FrameState, "frame", "int32")
+_TIMESTAMP_KEY = key(pb.FrameState, "timestamp", "double")
+_FRAMES_KEY = key(pb.StreamFrameStatesResponse, "frames", "message")
+_FRAME_COUNT_KEY = key(pb.StreamFrameStatesResponse, "frame_count", "int32")
+if (key(pb.GetFrameStateResponse, "frame_state", "message"), key(
+        pb.GetFrameStateResponse, "frame_count", "int32")) != (_FRAMES_KEY, _FRAME_COUNT_KEY):
+    raise LayoutError("a message of one frame is no longer a GetFrameStateResponse: "
+                      "its fields frame_state and frame_count differ from "
+                      "StreamFrameStatesResponse's frames and frame_count")
 # Slot widths: a tag and a varint of up to 3 bytes (lengths < 2 MiB, checked upstream).
 _HEADER = 4
-
-
-def varint(value: int) -> bytes:
-    """A protobuf varint (negative int32/int64 as their 64-bit two's complement)."""
-    value &= (1 << 64) - 1
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _varint_len(values: np.ndarray) -> np.ndarray:
-    """(N,) int64 >= 0 -> (N,) byte length of each varint."""
-    length = np.ones(values.shape, dtype=np.int64)
-    for bits in (7, 14, 21, 28, 35):
-        length += values >= (1 << bits)
-    return length
 
 
 def _put_header(rec: np.ndarray, mask: np.ndarray, col: int, tag: int,
                 values: np.ndarray) -> None:
     """A tag and the varint `values` (< 2**21), left-aligned in the 4-byte slot at `col`."""
     rec[:, col], mask[:, col] = tag, True
-    v = values.astype(np.uint64)
-    for k in range(_HEADER - 1):
-        rest = v >> np.uint64(7 * k)
-        more = (rest >> np.uint64(7)) > 0
-        rec[:, col + 1 + k] = (rest & np.uint64(0x7F)).astype(np.uint8) | (
-            more.astype(np.uint8) << 7)
-        mask[:, col + 1 + k] = (rest > 0) | (k == 0)
+    put_many(rec, mask, col + 1, values, _HEADER - 1)
 
 
 def _ragged_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -167,31 +160,19 @@ def _visibility_bytes(col: GeometryColumns) -> tuple[np.ndarray, np.ndarray]:
     return table, counts
 
 
-def _put_varint(rec: np.ndarray, mask: np.ndarray, col: int, values: np.ndarray,
-                used: np.ndarray) -> None:
-    """The varints of int64 `values` (negative ones as 10 bytes, as protobuf writes int32
-    and int64), left-aligned in the 10-byte slot at `col`, where `used` (N,) bool."""
-    v = values.astype(np.int64).view(np.uint64)
-    for k in range(10):
-        rest = v >> np.uint64(7 * k)
-        more = (rest >> np.uint64(7)) > 0
-        rec[:, col + k] = (rest & np.uint64(0x7F)).astype(np.uint8) | (more.astype(np.uint8) << 7)
-        mask[:, col + k] = used & ((rest > 0) | (k == 0))
-
-
 def _prefixes(track_ids: np.ndarray, category_ids: np.ndarray,
               geometry_types: np.ndarray) -> ByteTable:
     """Entry 2t + k: fields 1-4 of track t's states, is_keyframe = k (defaults omitted)."""
     n = track_ids.shape[0] * 2
     rec = np.zeros((n, 36), dtype=np.uint8)
     mask = np.zeros(rec.shape, dtype=bool)
-    for at, tag, values in ((0, 0x08, track_ids), (11, 0x10, category_ids),
-                            (22, 0x18, geometry_types)):
+    for at, tag, values in ((0, _TRACK_ID, track_ids), (11, _CATEGORY_ID, category_ids),
+                            (22, _GEOMETRY, geometry_types)):
         values = np.repeat(values, 2)
         used = values != 0
         rec[:, at], mask[:, at] = tag, used
-        _put_varint(rec, mask, at + 1, values, used)
-    rec[:, 33:35] = (0x20, 0x01)
+        put_many(rec, mask, at + 1, values, 10, used)
+    rec[:, 33:35] = (_IS_KEYFRAME, 1)  # true
     mask[1::2, 33:35] = True
     table = ByteTable()
     table.put_rows(np.arange(n), rec, mask)
@@ -379,12 +360,12 @@ class FrameEncoder:
             ends = np.zeros(lengths.shape[0] + 1, dtype=np.int64)
             np.cumsum(lengths, out=ends[1:])
             family_bytes.append(ends[bounds[1:]] - ends[bounds[:-1]])  # (F,) per frame
-        head = np.where(frames > 0, 1 + _varint_len(frames), 0)
+        head = np.where(frames > 0, len(_FRAME_KEY) + _varint_len(frames), 0)
         if self._timestamps is not None:
-            head += 9
+            head += len(_TIMESTAMP_KEY) + 8
         body = head + sum(family_bytes, np.zeros(frames.shape[0], dtype=np.int64))
-        framed = 1 + _varint_len(body) + body
-        trailer = b"\x10" + varint(frame_count) if frame_count else b""
+        framed = len(_FRAMES_KEY) + _varint_len(body) + body
+        trailer = _FRAME_COUNT_KEY + varint(frame_count) if frame_count else b""
         groups = _groups(framed.tolist(), per_message, target_bytes)
         # Where each frame starts: frames before it, plus the trailers of earlier messages.
         message_of = np.repeat(np.arange(len(groups)), [b - a for a, b in groups])
@@ -424,9 +405,9 @@ class FrameEncoder:
         after = np.empty(frames.shape[0], dtype=np.int64)
         for i, (frame, at, size) in enumerate(zip(frames.tolist(), start.tolist(),
                                                   body.tolist(), strict=True)):
-            head = b"\x0a" + varint(size) + (b"\x08" + varint(frame) if frame else b"")
+            head = _FRAMES_KEY + varint(size) + (_FRAME_KEY + varint(frame) if frame else b"")
             if stamps is not None:
-                head += b"\x11" + struct.pack("<d", float(stamps[frame]))
+                head += _TIMESTAMP_KEY + struct.pack("<d", float(stamps[frame]))
             buffer[at:at + len(head)] = np.frombuffer(head, dtype=np.uint8)
             after[i] = at + len(head)
         return after

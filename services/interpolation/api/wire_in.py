@@ -6,7 +6,8 @@ from the serialized tracks: the fields of all messages of one level are scanned 
 one field of every message per step (the last few messages with many fields go on alone,
 in Python). The bytes come from the parsed request (`SerializeToString`), so they are
 well formed; unknown fields are skipped, and groups (wire types 3 and 4, unknown fields
-only) raise `Unsupported` for the caller's slow path.
+only) raise `Unsupported` for the caller's slow path. Field numbers and wire types come
+from the generated descriptors (shared/wire), at import.
 """
 
 from __future__ import annotations
@@ -17,12 +18,24 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from framewise.interpolation.v1 import interpolation_pb2 as pb
+from shared.wire import I32 as _I32
+from shared.wire import I64 as _I64
+from shared.wire import LEN as _LEN
+from shared.wire import MAX_VARINT as _MAX_VARINT
+from shared.wire import VARINT as _VARINT
+from shared.wire import Malformed, field
+from shared.wire.varint import read as _read_varint
+from shared.wire.varint import read_many as _varints
+from shared.wire.varint import read_packed
 
 # Below this many messages left, a scan step costs more than reading them in Python.
 SCALAR_BELOW = 32
-_MAX_VARINT = 10
-_SHIFTS = np.arange(_MAX_VARINT, dtype=np.uint64) * np.uint64(7)
-_VARINT, _I64, _LEN, _I32 = 0, 1, 2, 5
+_KEYFRAMES = field(pb.Track, "keyframes", "message")
+_FRAME = field(pb.Keyframe, "frame", "int32")
+_REMOVED = field(pb.Keyframe, "removed", "bool")
+_COORDINATES = field(pb.Keyframe, "coordinates", "double")  # packed or not
+_VISIBILITY = field(pb.Keyframe, "visibility", "int32")  # packed or not
+_ATTRIBUTES = field(pb.Keyframe, "attributes_json", "string")
 
 
 class Unsupported(ValueError):
@@ -63,38 +76,6 @@ class Fields:
         return out
 
 
-def _varints(buf: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The varints at `pos` (n,) of `buf` (padded with _MAX_VARINT zero bytes): (values
-    (n,) uint64, lengths (n,) int64). One-byte varints (most tags) take the short way."""
-    first = buf[pos]
-    value = first.astype(np.uint64)
-    length = np.ones(pos.shape[0], dtype=np.int64)
-    long = np.flatnonzero(first >= 0x80)
-    if long.size:
-        window = buf[pos[long, None] + np.arange(_MAX_VARINT)]
-        more = window >= 0x80
-        if more.all(axis=1).any():
-            raise Unsupported("varint longer than 10 bytes")
-        length[long] = np.argmin(more, axis=1) + 1
-        parts = (window & 0x7F).astype(np.uint64) << _SHIFTS
-        parts[np.arange(_MAX_VARINT) >= length[long, None]] = 0
-        value[long] = np.bitwise_or.reduce(parts, axis=1)
-    return value, length
-
-
-def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
-    value, shift = 0, 0
-    while True:
-        byte = data[pos]
-        value |= (byte & 0x7F) << shift
-        pos += 1
-        if byte < 0x80:
-            return value & ((1 << 64) - 1), pos
-        shift += 7
-        if shift >= 7 * _MAX_VARINT:
-            raise Unsupported("varint longer than 10 bytes")
-
-
 def _scan_one(data: bytes, pos: int, stop: int) -> list[tuple[int, int, int, int, int]]:
     """The fields of one message, in Python: (number, wire type, value, start, stop)."""
     out = []
@@ -121,6 +102,13 @@ def _scan_one(data: bytes, pos: int, stop: int) -> list[tuple[int, int, int, int
 
 def scan(data: bytes, starts: np.ndarray, stops: np.ndarray) -> Fields:
     """The fields of the messages at data[starts[i]:stops[i]], for all i at once."""
+    try:
+        return _scan(data, starts, stops)
+    except Malformed as error:
+        raise Unsupported(str(error)) from error
+
+
+def _scan(data: bytes, starts: np.ndarray, stops: np.ndarray) -> Fields:
     buf = np.frombuffer(data + bytes(_MAX_VARINT), dtype=np.uint8)
     parts: list[tuple[np.ndarray, ...]] = []
     msg = np.flatnonzero(starts < stops)
@@ -171,25 +159,6 @@ def _int32(values: np.ndarray) -> np.ndarray:
     return values.astype(np.uint32).view(np.int32).astype(np.int64)
 
 
-def _ragged(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    ends = np.cumsum(sizes)
-    return np.repeat(starts - (ends - sizes), sizes) + np.arange(ends[-1] if ends.size else 0)
-
-
-def _packed_varints(buf: np.ndarray, f: Fields) -> tuple[np.ndarray, np.ndarray]:
-    """The varints packed in LEN fields f: (values (V,) uint64 in order, (R,) per field)."""
-    sizes = f.stop - f.start
-    data = buf[_ragged(f.start, sizes)]
-    ends = data < 0x80  # the last byte of each varint
-    group = np.cumsum(ends) - ends  # the varint each byte belongs to
-    first = np.flatnonzero(np.append(True, ends[:-1]))
-    shift = (np.arange(data.shape[0]) - first[group]).astype(np.uint64) * np.uint64(7)
-    values = np.zeros(int(ends.sum()), dtype=np.uint64)
-    np.bitwise_or.at(values, group, (data & 0x7F).astype(np.uint64) << shift)
-    field_of = np.repeat(np.arange(sizes.shape[0]), sizes)
-    return values, np.bincount(field_of[ends], minlength=sizes.shape[0])
-
-
 @dataclass(frozen=True, eq=False)
 class KeyframeColumns:
     """The keyframes of T tracks, grouped by track: counts (T,); frame, removed, value
@@ -212,15 +181,15 @@ def read_keyframes(tracks: Sequence[pb.Track]) -> KeyframeColumns:
     sizes = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=len(blobs))
     data = b"".join(blobs)
     ends = np.cumsum(sizes)
-    keyframes = scan(data, ends - sizes, ends).select(5, _LEN)
+    keyframes = scan(data, ends - sizes, ends).select(_KEYFRAMES.number, _LEN)
     counts = np.bincount(keyframes.message, minlength=len(blobs)).astype(np.int64)
     m = keyframes.message.shape[0]
     fields = scan(data, keyframes.start, keyframes.stop)
     buf = np.frombuffer(data + bytes(_MAX_VARINT), dtype=np.uint8)
     # Coordinates: packed doubles (LEN), or one double per field (I64), in order.
-    coords = fields.select(3, _LEN, _I64)
-    coords = replace(coords, stop=np.where(coords.wire_type == _I64, coords.start + 8,
-                                           coords.stop))
+    coords = fields.select(_COORDINATES.number, _LEN, _COORDINATES.element_wire_type)
+    single = coords.wire_type == _COORDINATES.element_wire_type
+    coords = replace(coords, stop=np.where(single, coords.start + 8, coords.stop))
     # Doubles at any byte offset: a view of 8-byte elements starting at every byte.
     doubles = np.ndarray(shape=(buf.shape[0] - 7,), dtype="<f8", buffer=buf, strides=(1,))
     per_field = (coords.stop - coords.start) // 8
@@ -231,7 +200,7 @@ def read_keyframes(tracks: Sequence[pb.Track]) -> KeyframeColumns:
                                minlength=m).astype(np.int64) // 8
     flags, flag_counts = _visibility(buf, fields, m)
     texts = [""] * m
-    text = fields.select(5, _LEN)
+    text = fields.select(_ATTRIBUTES.number, _LEN)
     if text.message.size:
         final = np.append(text.message[1:] != text.message[:-1], True)
         for k, a, b in zip(text.message[final].tolist(), text.start[final].tolist(),
@@ -239,8 +208,8 @@ def read_keyframes(tracks: Sequence[pb.Track]) -> KeyframeColumns:
             texts[k] = data[a:b].decode("utf-8")
     return KeyframeColumns(
         counts=counts,
-        frame=_int32(fields.last(m, 1)),
-        removed=fields.last(m, 2) != 0,
+        frame=_int32(fields.last(m, _FRAME.number)),
+        removed=fields.last(m, _REMOVED.number) != 0,
         value_counts=value_counts,
         values=values,
         visibility_counts=flag_counts,
@@ -251,8 +220,9 @@ def read_keyframes(tracks: Sequence[pb.Track]) -> KeyframeColumns:
 
 def _visibility(buf: np.ndarray, fields: Fields, m: int) -> tuple[np.ndarray, np.ndarray]:
     """Keypoint flags, packed (LEN) or one per field (VARINT), in order: (flags, (m,))."""
-    packed, single = fields.select(4, _LEN), fields.select(4, _VARINT)
-    values, per_field = _packed_varints(buf, packed)
+    packed = fields.select(_VISIBILITY.number, _LEN)
+    single = fields.select(_VISIBILITY.number, _VISIBILITY.element_wire_type)
+    values, per_field = read_packed(buf, packed.start, packed.stop)
     owner = np.concatenate([np.repeat(packed.message, per_field), single.message])
     at = np.concatenate([np.repeat(packed.start, per_field), single.start])
     order = np.lexsort((at, owner))  # stable: a packed field's values keep their order

@@ -8,7 +8,8 @@ frame's annotations) is built once with the standard parser; every frame whose b
 match it, checked byte for byte with numpy, is then one gather of its coordinates and
 one `str.format`: no protobuf object and no Python call per object. Anything else (a
 new layout, fields in an unexpected place, malformed bytes) goes through the parser
-(peers.convert.frame_json); the text is the same either way (tests/unit/release).
+(peers.convert.frame_json); the text is the same either way (tests/unit/shared/wire).
+Field numbers and wire types come from the generated descriptors (shared/wire), at import.
 """
 
 from __future__ import annotations
@@ -25,46 +26,25 @@ from google.protobuf.message import DecodeError
 from framewise.interpolation.v1 import interpolation_pb2 as ipb
 from services.release.domain import states
 from services.release.peers import convert as conv
+from shared.wire import LEN, Malformed, field, tag
+from shared.wire.varint import read as _varint
+from shared.wire.varint import skip as _skip
 
-_FRAMES = 0x0A  # StreamFrameStatesResponse.frames = 1, length-delimited
-_FRAME = 0x08  # FrameState.frame = 1, varint
-_TIMESTAMP = 0x11  # FrameState.timestamp = 2, fixed64
-_OBJECTS = 0x1A  # FrameState.objects = 3, length-delimited
-_COORDINATES = 5  # ObjectState.coordinates, packed doubles
+_FRAMES = tag(ipb.StreamFrameStatesResponse, "frames", "message")
+_FRAME = tag(ipb.FrameState, "frame", "int32")
+_TIMESTAMP = tag(ipb.FrameState, "timestamp", "double")
+_OBJECTS = tag(ipb.FrameState, "objects", "message")
+# FrameState's fields past the last known one are unknown (skipped); any other is left
+# to the parser.
+_LAST_FRAME_STATE_FIELD = max(f.number for f in ipb.FrameState.DESCRIPTOR.fields)
+_COORDINATES = field(ipb.ObjectState, "coordinates", "double", packed=True).number
 _MAX_LAYOUTS = 256  # per worker process; shapes of real sequences are few
 _DOUBLE = struct.Struct("<d")
 
 
-class _Unexpected(Exception):
-    """The bytes are not laid out as this reader expects: the parser takes them."""
-
-
-def _varint(data: bytes, at: int) -> tuple[int, int]:
-    value = shift = 0
-    while shift < 70:
-        if at >= len(data):
-            raise _Unexpected
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, at
-        shift += 7
-    raise _Unexpected
-
-
-def _skip(data: bytes, at: int, wire_type: int) -> int:
-    """Past the value of a field of this wire type (groups are not expected)."""
-    if wire_type == 0:
-        return _varint(data, at)[1]
-    if wire_type == 1:
-        return at + 8
-    if wire_type == 2:
-        length, at = _varint(data, at)
-        return at + length
-    if wire_type == 5:
-        return at + 4
-    raise _Unexpected
+class _Unexpected(Malformed):
+    """The bytes are not laid out as this reader expects: the parser takes them (so do
+    malformed varints and groups: shared.wire.Malformed)."""
 
 
 def _frame_bounds(data: bytes) -> list[tuple[int, int]]:
@@ -79,7 +59,7 @@ def _frame_bounds(data: bytes) -> list[tuple[int, int]]:
             length, at = _varint(data, at)
             bounds.append((at, at + length))
             at += length
-        elif tag >> 3 == 1:
+        elif tag >> 3 == _FRAMES >> 3:
             raise _Unexpected
         else:
             at = _skip(data, at, tag & 7)
@@ -102,7 +82,7 @@ def _frame_head(data: bytes, start: int, end: int) -> tuple[float | None, int]:
                 raise _Unexpected
             timestamp = _DOUBLE.unpack_from(data, after)[0]
             at = after + 8
-        elif tag == _FRAME or tag >> 3 > 3:
+        elif tag == _FRAME or tag >> 3 > _LAST_FRAME_STATE_FIELD:
             at = _skip(data, after, tag & 7)
         else:
             raise _Unexpected
@@ -177,7 +157,7 @@ def build_layout(region: bytes, dims: int) -> Layout:
             if tag >> 3 != _COORDINATES:
                 field = _skip(region, field, tag & 7)
                 continue
-            if tag & 7 != 2:
+            if tag & 7 != LEN:
                 raise _Unexpected
             size, field = _varint(region, field)
             if size % 8:
@@ -241,7 +221,7 @@ def frame_texts(data: bytes, dims: int, extras: Sequence[dict[str, Any] | None],
     try:
         bounds = _frame_bounds(data)
         heads = [_frame_head(data, start, end) for start, end in bounds]
-    except _Unexpected:
+    except Malformed:
         return None
     if len(extras) < len(bounds):
         return None

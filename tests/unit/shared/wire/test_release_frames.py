@@ -1,4 +1,5 @@
-"""Frames formatted from their wire bytes are the frames the parser path writes."""
+"""Frames formatted from their wire bytes (services/release/build/frame_layouts.py) are
+the frames the parser path writes."""
 
 from __future__ import annotations
 

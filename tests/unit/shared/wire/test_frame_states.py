@@ -1,4 +1,5 @@
-"""The numpy wire encoder writes the messages the protobuf encoder would."""
+"""The numpy wire encoder of frame states (services/interpolation/api/wire.py) writes the
+messages the protobuf encoder would."""
 
 from __future__ import annotations
 
@@ -194,13 +195,6 @@ def test_large_ids_and_many_states():
         encoded = _encoded(encoder, block, 50)
         expected = pb.StreamFrameStatesResponse(frames=_expected(block, plan, None), frame_count=50)
         assert pb.StreamFrameStatesResponse.FromString(encoded) == expected
-
-
-def test_varint_matches_protobuf():
-    assert wire.varint(0) == b"\x00"
-    for value in (1, 127, 128, 300, 2**21, 2**31 - 1, -1, -(2**31)):
-        message = pb.ObjectState(track_id=value)
-        assert b"\x08" + wire.varint(value) == message.SerializeToString()
 
 
 def test_templates_first_seen_in_a_later_block_beside_known_ones():

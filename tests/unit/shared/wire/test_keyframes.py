@@ -1,4 +1,5 @@
-"""Keyframes read from the wire with numpy equal what the protobuf runtime reads."""
+"""Keyframes read from the wire with numpy (services/interpolation/api/wire_in.py) equal
+what the protobuf runtime reads."""
 
 from __future__ import annotations
 
