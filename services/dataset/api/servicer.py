@@ -10,6 +10,7 @@ from framewise.dataset.v1 import dataset_pb2_grpc
 from services.dataset.api import converters as conv
 from services.dataset.service import DatasetOperations
 from shared import jsondoc
+from shared.etags import mask_touches
 from shared.identity import current_caller
 from shared.proto_enums import task_type_from_proto
 from shared.request_limits import enforce_limits
@@ -84,7 +85,7 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
 
     async def UpdateSample(self, request: pb.UpdateSampleRequest, context: Context) -> pb.Sample:
         paths = list(request.update_mask.paths)
-        needs_attributes = "attributes_json" in paths or paths == ["*"]
+        needs_attributes = mask_touches(paths, "attributes_json")
         patch = conv.sample_from_proto(request.sample, "sample",
                                        parse_attributes=needs_attributes)
         return await self.ops.update_sample(patch, paths, request.sample.etag,
