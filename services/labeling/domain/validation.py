@@ -165,11 +165,12 @@ def _single(violations: CappedViolations, document: dict[str, Any], dataset: Dat
     _check_unique_ids(violations, annotations, f"{path}.annotations")
     if kind in (LabelKind.SEGMENTATION_BITMAP, LabelKind.POINTCLOUD_SEGMENTATION):
         _segmentation(violations, document, dataset, kind, annotations, path)
+    sample_attributes = dataset.task_attributes.sample_attributes_by_name
     if "image_attributes" in document:
-        check_attributes(violations, document["image_attributes"], dataset.sample_attributes,
+        check_attributes(violations, document["image_attributes"], sample_attributes,
                          f"{path}.image_attributes", mandatory=not in_sequence)
-    elif dataset.sample_attributes and not in_sequence:
-        check_attributes(violations, {}, dataset.sample_attributes,
+    elif sample_attributes and not in_sequence:
+        check_attributes(violations, {}, sample_attributes,
                          f"{path}.image_attributes", mandatory=True)
     if in_sequence:
         return {**document, "annotations": annotations}
@@ -207,12 +208,13 @@ class _TrackChecker:
                     self.violations.add(
                         f"{path}.{key}", f"track {track_id} has {key} {getattr(track, key)!r} "
                                          f"(at {track.path}); a track keeps it on every frame")
-        category = self.dataset.categories.get(item.get("category_id"))  # type: ignore[arg-type]
+        category = self.dataset.task_attributes.categories_by_id.get(
+            item.get("category_id"))  # type: ignore[arg-type]
         values = item.get("attributes")
         if category is None or not isinstance(values, dict):
             return
         for name, value in values.items():
-            definition = category.attributes.get(name)
+            definition = category.attributes_by_name.get(name)
             if definition is None or not definition.is_track_level:
                 continue
             key = (track_id, name)
@@ -309,7 +311,8 @@ def _vector_frame(violations: CappedViolations, frame: dict[str, Any], dataset: 
         if _keyframe(violations, item, dataset, task_type, seen, tracks, item_path):
             kept.append(item)
     if "image_attributes" in frame:
-        check_attributes(violations, frame["image_attributes"], dataset.sample_attributes,
+        check_attributes(violations, frame["image_attributes"],
+                         dataset.task_attributes.sample_attributes_by_name,
                          f"{path}.image_attributes", mandatory=False)
     return {**frame, "annotations": kept}
 
