@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 from services.labeling.domain.access import check_save
-from services.labeling.domain.formats import MAX_TRACK_ID
 from services.labeling.domain.models import (
     REVIEW_STATUSES,
     Assignment,
@@ -37,6 +36,7 @@ from shared.db import Database
 from shared.db.types import utcnow
 from shared.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
 from shared.etags import check_etag, stale
+from shared.labels.format import MAX_TRACK_ID
 from shared.limits import MAX_TRACK_IDS, MAX_USER_LENGTH
 from shared.paging import decode_token, encode_token, page_size
 from shared.roles import Role, require

@@ -14,11 +14,12 @@ from services.interpolation.domain import (
     InterpolationInputError,
     InterpolationOptions,
 )
-from services.interpolation.domain.sequence_labels import sensor_label, tracks_from_label
+from services.interpolation.domain.sequence_labels import tracks_from_label
 from services.interpolation.domain.source import Source
 from services.interpolation.domain.validation import table_from_tracks
 from shared import jsondoc
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
+from shared.labels.sequences import sensor_label
 from shared.peers import DEFAULT_DEADLINE_S, translate
 from shared.proto_enums import task_type_from_proto
 from shared.task_types import LabelKind, TaskType, spec

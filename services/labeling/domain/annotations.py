@@ -10,10 +10,10 @@ import math
 from typing import Any
 
 from services.labeling.domain.attributes import check_attributes, is_int
-from services.labeling.domain.formats import MAX_ANNOTATION_ID, MAX_TRACK_ID, MAX_VISIBILITY
 from services.labeling.domain.models import DatasetInfo
 from shared.attribute_values import is_number
 from shared.errors import Violations
+from shared.labels.format import MAX_ANNOTATION_ID, MAX_TRACK_ID, MAX_VISIBILITY
 from shared.limits import MAX_VERTICES
 from shared.task_attributes import Category
 

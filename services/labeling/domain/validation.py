@@ -13,14 +13,14 @@ from typing import Any
 from services.labeling.domain import annotations as ann
 from services.labeling.domain import documents
 from services.labeling.domain.attributes import check_attributes, is_int
-from services.labeling.domain.formats import (
+from services.labeling.domain.models import DatasetInfo, SampleInfo
+from services.labeling.domain.violations import CappedViolations
+from shared.labels.format import (
     CUBOID_FORMAT_VERSION,
     IMAGE_FORMAT_VERSION,
     MAX_TRACK_ID,
     SEQUENCE_FORMAT_VERSION,
 )
-from services.labeling.domain.models import DatasetInfo, SampleInfo
-from services.labeling.domain.violations import CappedViolations
 from shared.limits import (
     MAX_ANNOTATIONS_PER_FRAME,
     MAX_POINT_ANNOTATIONS,
@@ -62,7 +62,7 @@ def check_label(document: dict[str, Any], dataset: DatasetInfo, sample: SampleIn
 def _format_version(violations: CappedViolations, document: dict[str, Any], default: str,
                     path: str) -> str:
     """The document's format version; `default` (the only one this kind of label has,
-    formats.py) when absent. Another version is a format this service cannot check."""
+    shared/labels/format.py) when absent. Another version is a format this service cannot check."""
     version = document.get("format_version", default)
     if not isinstance(version, str):
         violations.add(f"{path}.format_version", "must be a string")
