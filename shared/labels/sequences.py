@@ -136,6 +136,17 @@ def keyframe_tracks(label: Mapping[str, Any],
             for track_id, frames in sorted(keyframes.items())]
 
 
+# What a sequence label's frame entry may hold besides its annotations.
+FRAME_EXTRAS = ("timestamp", "image_attributes")
+
+
+def frame_extras(label: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Per frame entry of a sequence label, the FRAME_EXTRAS it holds ({} for an entry
+    that is not an object)."""
+    return [{k: entry[k] for k in FRAME_EXTRAS if k in entry} if isinstance(entry, dict)
+            else {} for entry in label.get("frames") or []]
+
+
 def sensor_label(label: Mapping[str, Any], sensor: str) -> Mapping[str, Any] | None:
     """A multi-sensor label's sequence label of one sensor (the first when `sensor` is "")."""
     for entry in label.get("sensors") or []:

@@ -24,7 +24,7 @@ from services.release.domain.keyframes import track_level_names
 from services.release.domain.models import Release, Snapshot
 from services.release.peers.clients import Peers
 from services.release.storage.blobs import BlobStore
-from shared.labels.sequences import keyframe_tracks
+from shared.labels.sequences import frame_extras, keyframe_tracks
 from shared.task_types import LabelKind, SampleKind, TaskType, spec
 
 log = logging.getLogger(__name__)
@@ -210,11 +210,10 @@ def _stored_frames(document: dict[str, Any],
                    stamps: list[float | None]) -> list[dict[str, Any] | None]:
     """Per frame, what the written frame keeps besides annotations: the timestamp (the
     sample frame's, else the label frame's) and the label frame's image attributes."""
-    frames = document.get("frames") or []
+    extras = frame_extras(document)
     kept: list[dict[str, Any] | None] = []
-    for i in range(max(len(frames), len(stamps))):
-        entry = frames[i] if i < len(frames) and isinstance(frames[i], dict) else {}
-        extra = {k: entry[k] for k in ("timestamp", "image_attributes") if k in entry}
+    for i in range(max(len(extras), len(stamps))):
+        extra = extras[i] if i < len(extras) else {}
         if i < len(stamps) and stamps[i] is not None:
             extra["timestamp"] = stamps[i]
         kept.append(extra or None)

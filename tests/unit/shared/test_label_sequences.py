@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from shared.labels.sequences import LabelFormatError, keyframe_tracks, sensor_label
+from shared.labels.sequences import (
+    LabelFormatError,
+    frame_extras,
+    keyframe_tracks,
+    sensor_label,
+)
 
 
 def _box(track_id: int, x: float, **extra: object) -> dict[str, object]:
@@ -64,3 +69,11 @@ def test_sensor_label() -> None:
     assert sensor_label(label, "lidar") == {"frames": [{}]}
     assert sensor_label(label, "") == {"frames": []}
     assert sensor_label(label, "radar") is None
+
+
+def test_frame_extras() -> None:
+    label = {"frames": [{"timestamp": 0.5, "annotations": [], "other": 1}, 7,
+                        {"image_attributes": {"night": True}, "timestamp": None}]}
+    assert frame_extras(label) == [{"timestamp": 0.5}, {},
+                                   {"timestamp": None, "image_attributes": {"night": True}}]
+    assert frame_extras({}) == []
