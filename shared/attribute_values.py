@@ -4,26 +4,16 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Protocol
+from typing import Any
 
-
-class Definition(Protocol):
-    """What of an attribute definition the check reads (both services' types have it)."""
-
-    input_type: Any  # a StrEnum whose values are "select", "multiselect", "text", ...
-    values: tuple[str, ...]
-    min: float | None
-    max: float | None
-
-    @property
-    def allowed_values(self) -> frozenset[str]: ...
+from shared.task_attributes import AttributeDefinition
 
 
 def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def value_problem(definition: Definition, value: Any) -> str | None:
+def value_problem(definition: AttributeDefinition, value: Any) -> str | None:
     """None when `value` fits the definition, else why not."""
     kind = str(definition.input_type)
     if kind == "select":

@@ -8,7 +8,7 @@ forward the token, so a downstream service applies its own rules to the same cal
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -41,7 +41,3 @@ def current_authorization() -> str | None:
     """The `authorization` metadata of the current call, to forward to other services."""
     return _token.get()
 
-
-def caller_from_metadata(metadata: Iterable[tuple[str, str | bytes]] | None = None) -> str:
-    """The verified caller of the current call (the metadata argument is not trusted)."""
-    return current_caller()

@@ -29,13 +29,13 @@ from services.dataset.storage.repository import DatasetRepository, SampleQuery
 from shared.db import Database
 from shared.db.types import utcnow
 from shared.errors import (
-    Aborted,
     AlreadyExists,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
     Violations,
 )
+from shared.etags import check_etag, mask_paths
 from shared.identity import current_caller
 from shared.limits import MAX_BATCH_SAMPLES
 from shared.paging import decode_token, encode_token, page_size
@@ -51,24 +51,6 @@ SAMPLE_MUTABLE = ("name", "attributes_json", "metadata_json", "priority", "assig
 
 def _new_id() -> str:
     return str(uuid.uuid4())
-
-
-def _check_mask(mask: list[str], allowed: tuple[str, ...]) -> list[str]:
-    if not mask:
-        raise InvalidArgument.of("update_mask", f"required: paths among {list(allowed)}, or '*'")
-    if mask == ["*"]:
-        return list(allowed)
-    unknown = [p for p in mask if p not in allowed]
-    if unknown:
-        raise InvalidArgument.of("update_mask", f"cannot update {unknown}; "
-                                                f"paths among {list(allowed)}")
-    return mask
-
-
-def _check_etag(etag: str, current: str, resource: str) -> None:
-    if etag and etag != current:
-        raise Aborted(f"{resource} changed since it was read (etag {etag!r}, now {current!r}); "
-                      "read it again and retry", metadata={"current_etag": current})
 
 
 def _parse_order(order_by: str) -> tuple[str, bool]:
@@ -173,12 +155,12 @@ class DatasetOperations:
 
     async def update_dataset(self, patch: Dataset, mask: list[str], etag: str,
                              present: Callable[[Dataset], R]) -> R:
-        paths = _check_mask(mask, DATASET_MUTABLE)
+        paths = mask_paths(mask, DATASET_MUTABLE)
         async with self.db.write() as session:
             repo = DatasetRepository(session)
             current = await self._require_dataset(repo, patch.id, Role.MANAGER,
                                                   "UpdateDataset", for_update=True)
-            _check_etag(etag, current.etag, "dataset")
+            check_etag(etag, current.etag, "dataset")
             changes: dict[str, Any] = {}
             for path in paths:
                 attribute = "metadata" if path == "metadata_json" else path
@@ -207,7 +189,7 @@ class DatasetOperations:
             repo = DatasetRepository(session)
             current = await self._require_dataset(repo, dataset_id, Role.ADMIN,
                                                   "DeleteDataset", for_update=True)
-            _check_etag(etag, current.etag, "dataset")
+            check_etag(etag, current.etag, "dataset")
             await repo.next_revision()
             await repo.delete_dataset(dataset_id)
 
@@ -330,12 +312,12 @@ class DatasetOperations:
 
     async def update_sample(self, patch: Sample, mask: list[str], etag: str,
                             present: Callable[[Sample], R]) -> R:
-        paths = _check_mask(mask, SAMPLE_MUTABLE)
+        paths = mask_paths(mask, SAMPLE_MUTABLE)
         async with self.db.write() as session:
             repo = DatasetRepository(session)
             current, dataset = await self._require_sample(repo, patch.id, Role.MANAGER,
                                                           "UpdateSample", for_update=True)
-            _check_etag(etag, current.etag, "sample")
+            check_etag(etag, current.etag, "sample")
             changes: dict[str, Any] = {}
             for path in paths:
                 attribute = {"metadata_json": "metadata", "attributes_json": "attributes"}.get(
@@ -359,7 +341,7 @@ class DatasetOperations:
             repo = DatasetRepository(session)
             current, _ = await self._require_sample(repo, sample_id, Role.ADMIN, "DeleteSample",
                                                     for_update=True)
-            _check_etag(etag, current.etag, "sample")
+            check_etag(etag, current.etag, "sample")
             await repo.supersede_sample(sample_id, current.revision, await repo.next_revision())
 
     async def sample_frames(self, sample_id: str, sensor: str,
@@ -454,7 +436,7 @@ class DatasetOperations:
 
     async def update_collaborator(self, patch: Collaborator, mask: list[str],
                                   present: Callable[[Collaborator], R]) -> R:
-        _check_mask(mask, ("role",))
+        mask_paths(mask, ("role",))
         async with self.db.write() as session:
             repo = DatasetRepository(session)
             await self._require_dataset(repo, patch.dataset_id, Role.ADMIN, "UpdateCollaborator",

@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 from services.labeling.domain.access import check_save
-from services.labeling.domain.formats import MAX_TRACK_ID
 from services.labeling.domain.models import (
     REVIEW_STATUSES,
     Assignment,
@@ -36,6 +35,8 @@ from services.labeling.storage.repository import Conflict, LabelRepository
 from shared.db import Database
 from shared.db.types import utcnow
 from shared.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
+from shared.etags import check_etag, stale
+from shared.labels.format import MAX_TRACK_ID
 from shared.limits import MAX_TRACK_IDS, MAX_USER_LENGTH
 from shared.paging import decode_token, encode_token, page_size
 from shared.roles import Role, require
@@ -52,16 +53,8 @@ def _require(value: str, field: str) -> str:
     return value
 
 
-def _stale(resource: str, etag: str, current: str) -> Aborted:
-    return Aborted(f"the {resource} changed since it was read (etag {etag!r}, now "
-                   f"{current or 'none'!r}); read it again and retry",
-                   metadata={"current_etag": current})
-
-
 def _check_etag(etag: str, current: Label | None) -> None:
-    now = "" if current is None or current.deleted else current.etag
-    if etag and etag != now:
-        raise _stale("label", etag, now)
+    check_etag(etag, "" if current is None or current.deleted else current.etag, "label")
 
 
 def _check_hold(hold: Assignment | None, caller: str, role: int) -> None:
@@ -159,7 +152,7 @@ class LabelingOperations:
                 label.revision = revision
                 return label
             if draft.etag:
-                raise _stale("label", draft.etag, "")
+                raise stale("label", draft.etag, "")
         raise Aborted("too many concurrent writes to this label; retry", reason="CONTENTION")
 
     async def delete_label(self, caller: str, sample_id: str, label_set: str,
@@ -184,7 +177,7 @@ class LabelingOperations:
             if revision is not None:
                 return revision
             if etag:
-                raise _stale("label", etag, "")
+                raise stale("label", etag, "")
         raise Aborted("too many concurrent writes to this label; retry", reason="CONTENTION")
 
     async def list_labels(self, dataset_id: str, label_set: str, status: LabelStatus | None,

@@ -31,7 +31,6 @@ from tests.support.tokens import TEST_SECRET, token_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("dataset", "labeling", "interpolation", "release")
-USER = (("x-framewise-user", "e2e"),)
 FRAMES = 200
 
 
@@ -111,13 +110,12 @@ def test_release_of_a_labeled_sequence_holds_every_frame(addresses: dict[str, st
         dataset = datasets.CreateDataset(dpb.CreateDatasetRequest(dataset=dpb.Dataset(
             name="e2e", task_type=common_pb2.TASK_TYPE_IMAGE_VECTOR_SEQUENCE,
             task_attributes=dpb.TaskAttributes(categories=[
-                dpb.Category(id=1, name="car"), dpb.Category(id=2, name="person")]))),
-            metadata=USER)
+                dpb.Category(id=1, name="car"), dpb.Category(id=2, name="person")]))))
         frames = [{"image": {"url": f"https://x/{i}.jpg"}, "name": f"{i:04d}",
                    "timestamp": i / 25} for i in range(FRAMES)]
         sample = datasets.CreateSample(dpb.CreateSampleRequest(sample=dpb.Sample(
             dataset_id=dataset.id, name="drive-1",
-            attributes_json=json.dumps({"frames": frames}))), metadata=USER)
+            attributes_json=json.dumps({"frames": frames}))))
         keyframes: list[dict[str, Any]] = [{"annotations": []} for _ in range(FRAMES)]
         keyframes[0]["annotations"] = [_box(2, 50.0, 50.0)]
         keyframes[10]["annotations"] = [_box(1, 0.0, 5.0)]
@@ -128,11 +126,10 @@ def test_release_of_a_labeled_sequence_holds_every_frame(addresses: dict[str, st
         labeling.SaveLabel(lpb.SaveLabelRequest(label=lpb.Label(
             sample_id=sample.id, attributes_json=json.dumps(
                 {"format_version": "0.2", "frames": keyframes}),
-            status=common_pb2.LABEL_STATUS_LABELED)), metadata=USER)
+            status=common_pb2.LABEL_STATUS_LABELED)))
 
         created = releases.CreateRelease(pb.CreateReleaseRequest(
-            release=pb.Release(dataset_id=dataset.id, name="v1"), request_id="e2e-1"),
-            metadata=USER)
+            release=pb.Release(dataset_id=dataset.id, name="v1"), request_id="e2e-1"))
         assert created.status == pb.RELEASE_STATUS_PENDING
         deadline = time.monotonic() + 60
         release = created

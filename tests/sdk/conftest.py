@@ -62,7 +62,6 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
         addresses = {name: f"127.0.0.1:{port}" for name, port in ports.items()}
         client_env = {**env, **{f"FRAMEWISE_{n.upper()}_ADDRESS": a
                                 for n, a in addresses.items()}}
-        client_env.pop("FRAMEWISE_USER", None)
         client_env.pop("FRAMEWISE_TOKEN", None)
         yield Suite(addresses=addresses, env=client_env, log=log)
     finally:
@@ -86,7 +85,6 @@ def cli_env(suite: Suite, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for key, value in suite.env.items():
         if key.startswith("FRAMEWISE_"):
             monkeypatch.setenv(key, value)
-    monkeypatch.delenv("FRAMEWISE_USER", raising=False)
     monkeypatch.delenv("FRAMEWISE_TOKEN", raising=False)
     return suite.env
 

@@ -102,20 +102,17 @@ def test_configuration_from_the_environment(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("FRAMEWISE_LABELING_ADDRESS", "dns:///labeling.example:443")
     monkeypatch.setenv("FRAMEWISE_DATASET_PORT", "6001")
     monkeypatch.setenv("FRAMEWISE_TOKEN", "s3cret")
-    monkeypatch.setenv("FRAMEWISE_USER", "carol")
     ca = tmp_path / "ca.pem"
     ca.write_text("not really a certificate")
     monkeypatch.setenv("FRAMEWISE_TLS_CA", str(ca))
     config = ClientConfig.from_env()
     assert config.addresses["labeling"] == "dns:///labeling.example:443"
     assert config.addresses["dataset"] == "127.0.0.1:6001"
-    assert config.metadata() == (("authorization", "Bearer s3cret"),
-                                 ("x-framewise-user", "carol"))
+    assert config.metadata() == (("authorization", "Bearer s3cret"),)
     assert config.tls is not None and config.tls.ca_file == ca
-    override = ClientConfig.from_env(addresses={"release": "r:1"}, user="dave", token="",
-                                     tls=False)
+    override = ClientConfig.from_env(addresses={"release": "r:1"}, token="", tls=False)
     assert override.addresses["release"] == "r:1" and override.tls is None
-    assert override.metadata() == (("x-framewise-user", "dave"),)
+    assert override.metadata() == ()
     with pytest.raises(ValueError, match="unknown services"):
         ClientConfig.from_env(addresses={"billing": "x:1"})
 

@@ -59,7 +59,7 @@ def access_table() -> dict[str, str]:
 
 
 def as_user(name: str) -> tuple[tuple[str, str], ...]:
-    return (("x-framewise-user", name),)
+    return (("x-test-user", name),)
 
 
 class World:

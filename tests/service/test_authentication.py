@@ -48,6 +48,7 @@ async def test_calls_without_a_valid_token_are_unauthenticated(channel, authoriz
 async def test_the_token_names_the_caller_whatever_other_metadata_says(channel):
     stub = dataset_pb2_grpc.DatasetServiceStub(channel)
     token = mint("carol", secret=TEST_SECRET)
+    # x-framewise-user named the caller before tokens; an old client may still send it.
     created = await stub.CreateDataset(pb.CreateDatasetRequest(
         dataset=pb.Dataset(name="mine", task_type=1)),
         metadata=(("authorization", f"Bearer {token}"), ("x-framewise-user", "mallory")))

@@ -24,12 +24,12 @@ from framewise.dataset.v1 import dataset_pb2_grpc
 from framewise.labeling.v1 import labeling_pb2 as lpb
 from framewise.labeling.v1 import labeling_pb2_grpc
 
-OWNER = (("x-framewise-user", "owner"),)
+OWNER = (("x-test-user", "owner"),)
 CALL_DEADLINE_S = 30.0  # every call has one: a hang fails the test instead of blocking it
 
 
 def as_user(user: str) -> tuple[tuple[str, str], ...]:
-    return (("x-framewise-user", user),)
+    return (("x-test-user", user),)
 
 
 def sequence_frames(count: int, prefix: str) -> list[dict[str, Any]]:

@@ -206,7 +206,7 @@ class ProcessSuite:
 
     def channel(self, name: str) -> grpc.aio.Channel:
         """A channel to a service, as the services' own (retries for UNAVAILABLE), whose
-        calls carry a test token for the user named by `x-framewise-user`."""
+        calls carry a test token for the user named by `as_user` (tests.support.tokens)."""
         return aio_channel(self.address(name), test_interceptors())
 
     def logs(self) -> str:

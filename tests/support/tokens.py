@@ -1,8 +1,9 @@
 """Bearer tokens for tests: one secret for every service a test starts, tokens per user.
 
-Tests name the user they act as with the `x-framewise-user` metadata (default "local");
-the test channels turn that into a token for that user, so each test reads as the user
-it impersonates while the services verify real tokens.
+Tests name the user they act as with the test-only `x-test-user` metadata (`as_user`,
+default "local"); the test channels turn that into a token for that user and drop the
+name, so each test reads as the user it impersonates while the services only ever see
+real tokens.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from typing import Any
 
 import grpc
 
-from framewise.connection import IDENTITY_METADATA_KEY
 from shared.auth import AuthConfig, mint
 from shared.auth_grpc import AUTHORIZATION_KEY
 
 TEST_SECRET = "framewise-test-secret-0123456789abcdef"
 TEST_AUTH = AuthConfig(secret=TEST_SECRET)
 DEFAULT_USER = "local"
+# Names the user a test acts as; read by the test channels only, never sent to a service.
+TEST_USER_KEY = "x-test-user"
 
 
 @cache
@@ -30,11 +32,17 @@ def bearer(user: str) -> tuple[str, str]:
     return AUTHORIZATION_KEY, f"Bearer {token_for(user)}"
 
 
+def as_user(user: str) -> tuple[tuple[str, str], ...]:
+    """Call metadata for acting as `user` on a test channel."""
+    return ((TEST_USER_KEY, user),)
+
+
 def _with_token(metadata: Any) -> grpc.aio.Metadata:
     items = list(metadata or ())
+    user = next((str(v) for k, v in items if k == TEST_USER_KEY), DEFAULT_USER)
+    items = [(k, v) for k, v in items if k != TEST_USER_KEY]
     if any(key == AUTHORIZATION_KEY for key, _ in items):
         return grpc.aio.Metadata(*items)
-    user = next((str(v) for k, v in items if k == IDENTITY_METADATA_KEY), DEFAULT_USER)
     return grpc.aio.Metadata(*items, bearer(user))
 
 

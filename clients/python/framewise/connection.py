@@ -7,8 +7,7 @@ library, so the client distribution carries it without the server runtime.
 - where a caller finds one: `FRAMEWISE_<SERVICE>_ADDRESS`, else `FRAMEWISE_HOST` (default
   127.0.0.1) and `FRAMEWISE_<SERVICE>_PORT` (default the port below);
 - the options of every channel: round robin over the addresses a `dns:///` name resolves
-  to, UNAVAILABLE retried with backoff, the message size limit, keepalive;
-- the metadata key naming the caller where tokens are not verified.
+  to, UNAVAILABLE retried with backoff, the message size limit, keepalive.
 """
 
 from __future__ import annotations
@@ -29,9 +28,6 @@ DEFAULT_PORTS: dict[str, int] = {
 # services' FRAMEWISE_MAX_MESSAGE_BYTES (shared.limits lists it with the other limits):
 # room for a batch of big samples or a long inline sequence.
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-
-# Kept for clients that still send it: it names no one once tokens are verified.
-IDENTITY_METADATA_KEY = "x-framewise-user"
 
 # Retries with backoff for UNAVAILABLE; round_robin spreads calls over every address
 # a `dns:///` name resolves to (a headless Kubernetes Service).

@@ -115,8 +115,6 @@ export interface ClientOptions {
   addresses?: Partial<Record<ServiceName, string>>;
   /** Bearer token sent as `authorization` on every call (default: $FRAMEWISE_TOKEN). */
   token?: string;
-  /** Sent as `x-framewise-user` (informational: the token names the caller). */
-  user?: string;
   /** Deadline of each unary call, in milliseconds (default 30 s). */
   deadlineMs?: number;
   /** Deadline of each stream, in milliseconds (default 10 minutes). */
@@ -176,12 +174,11 @@ export class FramewiseClient {
     for (const stub of [this.dataset, this.labeling, this.interpolation, this.release]) stub.close();
   }
 
-  /** Metadata of a call: the token, the user, the request id, the trace context. */
+  /** Metadata of a call: the token (it names the caller), the request id, the trace context. */
   metadata(call: CallOptions = {}): grpc.Metadata {
     const metadata = new grpc.Metadata();
     const token = this.options.token ?? process.env.FRAMEWISE_TOKEN;
     if (token) metadata.set('authorization', `Bearer ${token}`);
-    if (this.options.user) metadata.set('x-framewise-user', this.options.user);
     if (call.requestId) metadata.set('x-request-id', call.requestId);
     if (call.traceparent) metadata.set('traceparent', call.traceparent);
     return metadata;

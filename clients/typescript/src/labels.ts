@@ -1,5 +1,5 @@
 // Label documents of sequence datasets, in the label JSON format the labeling service
-// stores (DESIGN.md §1; services/labeling/domain/formats.py): keyframes only, each
+// stores (DESIGN.md §1; shared/labels/format.py): keyframes only, each
 // annotation with its track id; a remove-keyframe marks the object absent from that frame
 // up to the next keyframe.
 

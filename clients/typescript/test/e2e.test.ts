@@ -14,7 +14,7 @@ import { bboxKeyframe, FramewiseClient, FramewiseError, type FrameState, removeK
 
 const FRAMES = 10;
 const skipRelease = process.env.FRAMEWISE_E2E_SKIP_RELEASE === '1';
-const client = new FramewiseClient({ user: 'e2e-node', deadlineMs: 15_000 });
+const client = new FramewiseClient({ deadlineMs: 15_000 });
 after(() => client.close());
 
 // Shared by the steps, which run in order.

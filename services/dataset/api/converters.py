@@ -7,24 +7,21 @@ from google.protobuf import json_format
 from framewise.common.v1 import common_pb2
 from framewise.dataset.v1 import dataset_pb2 as pb
 from services.dataset.domain.models import (
-    AttributeDefinition,
-    Category,
     Collaborator,
     Dataset,
     DatasetSettings,
     Frame,
-    InputType,
     InterpolationMode,
     LabelSet,
     Role,
     Sample,
-    TaskAttributes,
 )
 from shared import jsondoc
 from shared.degraded import converted
 from shared.errors import InvalidArgument
 from shared.proto_enums import from_proto, task_type_from_proto, task_type_to_proto, to_proto
 from shared.proto_time import timestamp
+from shared.task_attributes import AttributeDefinition, Category, InputType, TaskAttributes
 from shared.task_types import TaskType
 
 

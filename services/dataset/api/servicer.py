@@ -10,15 +10,12 @@ from framewise.dataset.v1 import dataset_pb2_grpc
 from services.dataset.api import converters as conv
 from services.dataset.service import DatasetOperations
 from shared import jsondoc
-from shared.identity import caller_from_metadata
+from shared.etags import mask_touches
+from shared.identity import current_caller
 from shared.proto_enums import task_type_from_proto
 from shared.request_limits import enforce_limits
 
 Context = grpc.aio.ServicerContext
-
-
-def _caller(context: Context) -> str:
-    return caller_from_metadata(context.invocation_metadata())
 
 
 @enforce_limits(pb.DESCRIPTOR.services_by_name["DatasetService"])
@@ -28,7 +25,7 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
 
     async def CreateDataset(self, request: pb.CreateDatasetRequest, context: Context) -> pb.Dataset:
         draft = conv.dataset_from_proto(request.dataset, require_task_type=True)
-        return await self.ops.create_dataset(_caller(context), draft, request.request_id,
+        return await self.ops.create_dataset(current_caller(), draft, request.request_id,
                                              conv.dataset_to_proto)
 
     async def GetDataset(self, request: pb.GetDatasetRequest, context: Context) -> pb.Dataset:
@@ -57,7 +54,7 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
 
     async def CreateSample(self, request: pb.CreateSampleRequest, context: Context) -> pb.Sample:
         draft = conv.sample_from_proto(request.sample, "sample")
-        return await self.ops.create_samples(_caller(context), request.sample.dataset_id,
+        return await self.ops.create_samples(current_caller(), request.sample.dataset_id,
                                              [draft], request.request_id,
                                              lambda created: conv.sample_to_proto(created[0]),
                                              field="sample")
@@ -66,7 +63,7 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
                                  context: Context) -> pb.BatchCreateSamplesResponse:
         drafts = [conv.sample_from_proto(s, f"samples[{i}]") for i, s in enumerate(request.samples)]
         return await self.ops.create_samples(
-            _caller(context), request.dataset_id, drafts, request.request_id,
+            current_caller(), request.dataset_id, drafts, request.request_id,
             lambda created: pb.BatchCreateSamplesResponse(
                 samples=[conv.sample_to_proto(s) for s in created]))
 
@@ -88,7 +85,7 @@ class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
 
     async def UpdateSample(self, request: pb.UpdateSampleRequest, context: Context) -> pb.Sample:
         paths = list(request.update_mask.paths)
-        needs_attributes = "attributes_json" in paths or paths == ["*"]
+        needs_attributes = mask_touches(paths, "attributes_json")
         patch = conv.sample_from_proto(request.sample, "sample",
                                        parse_attributes=needs_attributes)
         return await self.ops.update_sample(patch, paths, request.sample.etag,

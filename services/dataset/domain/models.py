@@ -5,61 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from functools import cached_property
 from typing import Any
 
 from shared.roles import Role
+from shared.task_attributes import TaskAttributes
 from shared.task_types import TaskType
 
 __all__ = ["Role"]  # re-exported: the dataset service's collaborators have these roles
 
 
-class InputType(StrEnum):
-    SELECT = "select"
-    MULTISELECT = "multiselect"
-    TEXT = "text"
-    NUMBER = "number"
-    CHECKBOX = "checkbox"
-    VECTOR3 = "vector3"
-    QUATERNION = "quaternion"
-
-
 class InterpolationMode(StrEnum):
     FRAME_INDEX = "frame-index"
     TIMESTAMP = "timestamp"
-
-
-@dataclass(frozen=True)
-class AttributeDefinition:
-    name: str
-    input_type: InputType
-    values: tuple[str, ...] = ()
-    min: float | None = None
-    max: float | None = None
-    step: float | None = None
-    default: Any = None
-    is_mandatory: bool = False
-    is_track_level: bool = False
-
-    @cached_property
-    def allowed_values(self) -> frozenset[str]:
-        # A set: a label may check thousands of values against a long list.
-        return frozenset(self.values)
-
-
-@dataclass(frozen=True)
-class Category:
-    id: int
-    name: str
-    color: str = ""
-    attributes: tuple[AttributeDefinition, ...] = ()
-    keypoint_names: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class TaskAttributes:
-    categories: tuple[Category, ...] = ()
-    sample_attributes: tuple[AttributeDefinition, ...] = ()
 
 
 @dataclass(frozen=True)

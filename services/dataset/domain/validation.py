@@ -6,7 +6,6 @@ import math
 import re
 from typing import Any
 
-from services.dataset.domain.models import AttributeDefinition, InputType, TaskAttributes
 from shared.attribute_values import is_number, value_problem
 from shared.errors import Violations
 from shared.limits import (
@@ -20,6 +19,7 @@ from shared.limits import (
     MAX_TEXT_LENGTH,
     MAX_URL_LENGTH,
 )
+from shared.task_attributes import AttributeDefinition, InputType, TaskAttributes
 from shared.task_types import SENSOR_TASK_TYPES, SampleKind, TaskType, spec
 
 NAME_PATTERN = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_NAME_LENGTH - 1}}}$")

@@ -6,19 +6,16 @@ from dataclasses import asdict
 from typing import Any
 
 from services.dataset.domain.models import (
-    AttributeDefinition,
-    Category,
     Collaborator,
     Dataset,
     DatasetSettings,
-    InputType,
     InterpolationMode,
     LabelSet,
     Role,
     Sample,
-    TaskAttributes,
 )
 from services.dataset.storage.tables import CollaboratorRow, DatasetRow, LabelSetRow, SampleRow
+from shared.task_attributes import AttributeDefinition, Category, InputType, TaskAttributes
 from shared.task_types import TaskType
 
 

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 
 import grpc
 
-from framewise.connection import IDENTITY_METADATA_KEY
 from framewise.interpolation.v1 import interpolation_pb2 as pb
 from services.interpolation.api import converters as conv
 from services.interpolation.domain.source import Source
@@ -28,27 +27,26 @@ class InterpolationServicer:
     def __init__(self, service: InterpolationService) -> None:
         self.service = service
 
-    async def _source(self, request: pb.StreamFrameStatesRequest | pb.GetFrameStateRequest,
-                      context: Context) -> Source:
+    async def _source(self,
+                      request: pb.StreamFrameStatesRequest | pb.GetFrameStateRequest) -> Source:
         kind = request.WhichOneof("source")
         if kind == "inline":
             return await asyncio.to_thread(conv.inline_source, request.inline)
         if kind == "stored_label":
-            identity = [(k, v) for k, v in context.invocation_metadata() or ()
-                        if k == IDENTITY_METADATA_KEY]
-            return await self.service.stored_source(request.stored_label, identity)
+            # Read as the caller: the peers' channels forward the call's token.
+            return await self.service.stored_source(request.stored_label)
         raise InvalidArgument.of("source", "one of inline or stored_label is required")
 
     async def StreamFrameStates(self, request: pb.StreamFrameStatesRequest,
                                 context: Context) -> AsyncIterator[bytes]:
-        source = await self._source(request, context)
+        source = await self._source(request)
         async for message in self.service.frame_states(
                 source, request.start_frame, request.end_frame, request.track_ids,
                 request.frames_per_message):
             yield message
 
     async def GetFrameState(self, request: pb.GetFrameStateRequest, context: Context) -> bytes:
-        source = await self._source(request, context)
+        source = await self._source(request)
         return await self.service.frame_state(source, request.frame, request.track_ids)
 
 

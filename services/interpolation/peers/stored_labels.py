@@ -3,8 +3,6 @@ and settings from the dataset service."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import grpc
 import numpy as np
 
@@ -16,20 +14,18 @@ from services.interpolation.domain import (
     InterpolationInputError,
     InterpolationOptions,
 )
-from services.interpolation.domain.sequence_labels import sensor_label, tracks_from_label
+from services.interpolation.domain.sequence_labels import tracks_from_label
 from services.interpolation.domain.source import Source
 from services.interpolation.domain.validation import table_from_tracks
 from shared import jsondoc
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
+from shared.labels.sequences import sensor_label
 from shared.peers import DEFAULT_DEADLINE_S, translate
 from shared.proto_enums import task_type_from_proto
 from shared.task_types import LabelKind, TaskType, spec
 
 INTERPOLATED_LABELS = frozenset({LabelKind.IMAGE_VECTOR, LabelKind.CUBOID,
                                  LabelKind.POINTCLOUD_VECTOR})
-
-Metadata = Sequence[tuple[str, str]]
-
 
 def _track_level_names(dataset: dataset_pb2.Dataset) -> dict[int, frozenset[str]]:
     return {c.id: frozenset(a.name for a in c.attributes if a.is_track_level)
@@ -43,7 +39,8 @@ class StoredLabels:
         self.labels = labeling_pb2_grpc.LabelingServiceStub(labeling)
         self.datasets = dataset_pb2_grpc.DatasetServiceStub(dataset)
 
-    async def source(self, message: pb.StoredLabel, metadata: Metadata) -> Source:
+    async def source(self, message: pb.StoredLabel) -> Source:
+        """Read as the caller: the channels forward the token of the call being served."""
         if not message.sample_id:
             raise InvalidArgument.of("stored_label.sample_id", "required")
         if message.revision < 0:  # checked here: a peer's INVALID_ARGUMENT would not name it
@@ -53,17 +50,17 @@ class StoredLabels:
         try:
             label = await self.labels.GetLabel(labeling_pb2.GetLabelRequest(
                 sample_id=message.sample_id, label_set=label_set, revision=message.revision),
-                metadata=metadata, timeout=DEFAULT_DEADLINE_S)
+                timeout=DEFAULT_DEADLINE_S)
         except grpc.aio.AioRpcError as exc:
             raise translate(exc, "labeling", "label", key) from exc
         if label.deleted:
             raise NotFound("label", key)
         try:
             dataset = await self.datasets.GetDataset(dataset_pb2.GetDatasetRequest(
-                dataset_id=label.dataset_id), metadata=metadata, timeout=DEFAULT_DEADLINE_S)
+                dataset_id=label.dataset_id), timeout=DEFAULT_DEADLINE_S)
             frames = await self.datasets.GetSampleFrames(dataset_pb2.GetSampleFramesRequest(
                 sample_id=message.sample_id, sensor=message.sensor),
-                metadata=metadata, timeout=DEFAULT_DEADLINE_S)
+                timeout=DEFAULT_DEADLINE_S)
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
                 raise InvalidArgument.of("stored_label.sensor", exc.details() or "") from exc

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from framewise.interpolation.v1 import interpolation_pb2 as pb
 from services.interpolation.domain import InterpolationInputError, InterpolationPlan
 from services.interpolation.domain.source import Source
-from services.interpolation.peers.stored_labels import Metadata, StoredLabels
+from services.interpolation.peers.stored_labels import StoredLabels
 from services.interpolation.service.ahead import ahead
 from services.interpolation.service.streams import (
     RELEASE_IDLE_MEMORY_AFTER_S,
@@ -39,9 +39,9 @@ class InterpolationService:
         self.stored = stored
         self.encoder = encoder
 
-    async def stored_source(self, message: pb.StoredLabel, identity: Metadata) -> Source:
+    async def stored_source(self, message: pb.StoredLabel) -> Source:
         """A label stored in the labeling service, read as the caller."""
-        return await self.stored.source(message, identity)
+        return await self.stored.source(message)
 
     async def frame_states(self, source: Source, start_frame: int, end_frame: int,
                            track_ids: Sequence[int],

@@ -10,14 +10,10 @@ from framewise.labeling.v1 import labeling_pb2 as pb
 from framewise.labeling.v1 import labeling_pb2_grpc
 from services.labeling.api import converters as conv
 from services.labeling.service import LabelingOperations
-from shared.identity import caller_from_metadata
+from shared.identity import current_caller
 from shared.request_limits import enforce_limits
 
 Context = grpc.aio.ServicerContext
-
-
-def _caller(context: Context) -> str:
-    return caller_from_metadata(context.invocation_metadata())
 
 
 @enforce_limits(pb.DESCRIPTOR.services_by_name["LabelingService"])
@@ -32,11 +28,11 @@ class LabelingServicer(labeling_pb2_grpc.LabelingServiceServicer):
 
     async def SaveLabel(self, request: pb.SaveLabelRequest, context: Context) -> pb.Label:
         draft = conv.draft_from_proto(request.label)
-        return conv.label_to_proto(await self.ops.save_label(_caller(context), draft))
+        return conv.label_to_proto(await self.ops.save_label(current_caller(), draft))
 
     async def DeleteLabel(self, request: pb.DeleteLabelRequest,
                           context: Context) -> pb.DeleteLabelResponse:
-        revision = await self.ops.delete_label(_caller(context), request.sample_id,
+        revision = await self.ops.delete_label(current_caller(), request.sample_id,
                                                conv.label_set_name(request.label_set),
                                                request.etag)
         return pb.DeleteLabelResponse(revision=revision)
@@ -68,7 +64,7 @@ class LabelingServicer(labeling_pb2_grpc.LabelingServiceServicer):
 
     async def ClaimNextSample(self, request: pb.ClaimNextSampleRequest,
                               context: Context) -> pb.ClaimNextSampleResponse:
-        hold = await self.ops.claim_next(_caller(context), request.dataset_id,
+        hold = await self.ops.claim_next(current_caller(), request.dataset_id,
                                          conv.label_set_name(request.label_set))
         if hold is None:
             return pb.ClaimNextSampleResponse()
@@ -76,7 +72,7 @@ class LabelingServicer(labeling_pb2_grpc.LabelingServiceServicer):
 
     async def ReleaseSample(self, request: pb.ReleaseSampleRequest,
                             context: Context) -> pb.Assignment:
-        hold = await self.ops.release(_caller(context), request.sample_id,
+        hold = await self.ops.release(current_caller(), request.sample_id,
                                       conv.label_set_name(request.label_set))
         return conv.assignment_to_proto(hold)
 

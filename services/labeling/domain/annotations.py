@@ -10,11 +10,12 @@ import math
 from typing import Any
 
 from services.labeling.domain.attributes import check_attributes, is_int
-from services.labeling.domain.formats import MAX_ANNOTATION_ID, MAX_TRACK_ID, MAX_VISIBILITY
-from services.labeling.domain.models import Category, DatasetInfo
+from services.labeling.domain.models import DatasetInfo
 from shared.attribute_values import is_number
 from shared.errors import Violations
+from shared.labels.format import MAX_ANNOTATION_ID, MAX_TRACK_ID, MAX_VISIBILITY
 from shared.limits import MAX_VERTICES
+from shared.task_attributes import Category
 
 # Points a geometry type takes: (minimum, exact) — exact None means "at least minimum".
 POINT_COUNTS: dict[str, tuple[int, int | None]] = {
@@ -33,7 +34,7 @@ def check_category(violations: Violations, annotation: dict[str, Any], dataset: 
     if not is_int(category_id):
         violations.add(f"{path}.category_id", "required: an integer")
         return None
-    category = dataset.categories.get(category_id)
+    category = dataset.task_attributes.category(category_id)
     if category is None:
         violations.add(f"{path}.category_id", f"no category {category_id} in the dataset")
     return category
@@ -92,7 +93,7 @@ def check_vector(violations: Violations, annotation: dict[str, Any], dataset: Da
             elif isinstance(points, list) and len(visibility) != len(points):
                 violations.add(f"{path}.visibility", "needs one value per point")
     if category is not None:
-        check_attributes(violations, annotation.get("attributes"), category.attributes,
+        check_attributes(violations, annotation.get("attributes"), category.attributes_by_name,
                          f"{path}.attributes", mandatory=mandatory)
 
 
@@ -122,7 +123,7 @@ def check_cuboid(violations: Violations, annotation: dict[str, Any], dataset: Da
         elif abs(math.sqrt(sum(rotation[k] ** 2 for k in keys)) - 1) > QUATERNION_TOLERANCE:
             violations.add(f"{path}.rotation", "must be a unit quaternion")
     if category is not None:
-        check_attributes(violations, annotation.get("attributes"), category.attributes,
+        check_attributes(violations, annotation.get("attributes"), category.attributes_by_name,
                          f"{path}.attributes", mandatory=mandatory)
 
 
@@ -136,5 +137,5 @@ def check_segment(violations: Violations, annotation: dict[str, Any], dataset: D
     ):
         violations.add(f"{path}.track_id", f"must be an integer from 1 to {MAX_TRACK_ID}")
     if category is not None:
-        check_attributes(violations, annotation.get("attributes"), category.attributes,
+        check_attributes(violations, annotation.get("attributes"), category.attributes_by_name,
                          f"{path}.attributes", mandatory=True)

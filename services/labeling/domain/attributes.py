@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.labeling.domain.models import AttributeDefinition
 from shared.attribute_values import value_problem
 from shared.errors import Violations
+from shared.task_attributes import AttributeDefinition
 
 
 def is_int(value: Any) -> bool:

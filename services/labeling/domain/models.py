@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from functools import cached_property
 from typing import Any
 
+from shared.task_attributes import TaskAttributes
 from shared.task_types import TaskType
 
 DEFAULT_LABEL_SET = "ground-truth"
@@ -31,48 +31,13 @@ REVIEW_STATUSES = frozenset({LabelStatus.REVIEWED, LabelStatus.REJECTED, LabelSt
 OPEN_STATUSES = frozenset({LabelStatus.UNLABELED})
 
 
-class InputType(StrEnum):
-    SELECT = "select"
-    MULTISELECT = "multiselect"
-    TEXT = "text"
-    NUMBER = "number"
-    CHECKBOX = "checkbox"
-    VECTOR3 = "vector3"
-    QUATERNION = "quaternion"
-
-
-@dataclass(frozen=True)
-class AttributeDefinition:
-    name: str
-    input_type: InputType
-    values: tuple[str, ...] = ()
-    min: float | None = None
-    max: float | None = None
-    is_mandatory: bool = False
-    is_track_level: bool = False
-
-    @cached_property
-    def allowed_values(self) -> frozenset[str]:
-        # A set: a label may check thousands of values against a long list.
-        return frozenset(self.values)
-
-
-@dataclass(frozen=True)
-class Category:
-    id: int
-    name: str
-    attributes: dict[str, AttributeDefinition] = field(default_factory=dict)
-    keypoint_names: tuple[str, ...] = ()
-
-
 @dataclass(frozen=True)
 class DatasetInfo:
     """What the labeling service needs of a dataset (read from the dataset service)."""
 
     id: str
     task_type: TaskType
-    categories: dict[int, Category] = field(default_factory=dict)
-    sample_attributes: dict[str, AttributeDefinition] = field(default_factory=dict)
+    task_attributes: TaskAttributes = field(default_factory=TaskAttributes)
     # The role on the dataset of the caller it was read for (0: none).
     caller_role: int = 0
     # The dataset service's change marker when this was read (0: unknown); it grows with

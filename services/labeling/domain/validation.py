@@ -13,14 +13,14 @@ from typing import Any
 from services.labeling.domain import annotations as ann
 from services.labeling.domain import documents
 from services.labeling.domain.attributes import check_attributes, is_int
-from services.labeling.domain.formats import (
+from services.labeling.domain.models import DatasetInfo, SampleInfo
+from services.labeling.domain.violations import CappedViolations
+from shared.labels.format import (
     CUBOID_FORMAT_VERSION,
     IMAGE_FORMAT_VERSION,
     MAX_TRACK_ID,
     SEQUENCE_FORMAT_VERSION,
 )
-from services.labeling.domain.models import DatasetInfo, SampleInfo
-from services.labeling.domain.violations import CappedViolations
 from shared.limits import (
     MAX_ANNOTATIONS_PER_FRAME,
     MAX_POINT_ANNOTATIONS,
@@ -62,7 +62,7 @@ def check_label(document: dict[str, Any], dataset: DatasetInfo, sample: SampleIn
 def _format_version(violations: CappedViolations, document: dict[str, Any], default: str,
                     path: str) -> str:
     """The document's format version; `default` (the only one this kind of label has,
-    formats.py) when absent. Another version is a format this service cannot check."""
+    shared/labels/format.py) when absent. Another version is a format this service cannot check."""
     version = document.get("format_version", default)
     if not isinstance(version, str):
         violations.add(f"{path}.format_version", "must be a string")
@@ -165,11 +165,12 @@ def _single(violations: CappedViolations, document: dict[str, Any], dataset: Dat
     _check_unique_ids(violations, annotations, f"{path}.annotations")
     if kind in (LabelKind.SEGMENTATION_BITMAP, LabelKind.POINTCLOUD_SEGMENTATION):
         _segmentation(violations, document, dataset, kind, annotations, path)
+    sample_attributes = dataset.task_attributes.sample_attributes_by_name
     if "image_attributes" in document:
-        check_attributes(violations, document["image_attributes"], dataset.sample_attributes,
+        check_attributes(violations, document["image_attributes"], sample_attributes,
                          f"{path}.image_attributes", mandatory=not in_sequence)
-    elif dataset.sample_attributes and not in_sequence:
-        check_attributes(violations, {}, dataset.sample_attributes,
+    elif sample_attributes and not in_sequence:
+        check_attributes(violations, {}, sample_attributes,
                          f"{path}.image_attributes", mandatory=True)
     if in_sequence:
         return {**document, "annotations": annotations}
@@ -209,12 +210,13 @@ class _TrackChecker:
                                          f"(at {track.path}); a track keeps it on every frame")
         category_id = item.get("category_id")
         # Not an integer: check_category named it; a list would not even be a dict key.
-        category = self.dataset.categories.get(category_id) if is_int(category_id) else None
+        category = (self.dataset.task_attributes.categories_by_id.get(category_id)
+                    if is_int(category_id) else None)
         values = item.get("attributes")
         if category is None or not isinstance(values, dict):
             return
         for name, value in values.items():
-            definition = category.attributes.get(name)
+            definition = category.attributes_by_name.get(name)
             if definition is None or not definition.is_track_level:
                 continue
             key = (track_id, name)
@@ -312,7 +314,8 @@ def _vector_frame(violations: CappedViolations, frame: dict[str, Any], dataset: 
         if _keyframe(violations, item, dataset, task_type, seen, tracks, item_path):
             kept.append(item)
     if "image_attributes" in frame:
-        check_attributes(violations, frame["image_attributes"], dataset.sample_attributes,
+        check_attributes(violations, frame["image_attributes"],
+                         dataset.task_attributes.sample_attributes_by_name,
                          f"{path}.image_attributes", mandatory=False)
     return {**frame, "annotations": kept}
 

@@ -24,20 +24,15 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import grpc
+from google.protobuf import json_format
 
 from framewise.dataset.v1 import dataset_pb2, dataset_pb2_grpc
-from services.labeling.domain.models import (
-    AttributeDefinition,
-    Category,
-    DatasetInfo,
-    InputType,
-    SampleInfo,
-    Sensor,
-)
+from services.labeling.domain.models import DatasetInfo, SampleInfo, Sensor
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.identity import current_caller
 from shared.peers import translate
 from shared.proto_enums import from_proto, task_type_from_proto
+from shared.task_attributes import AttributeDefinition, Category, InputType, TaskAttributes
 from shared.task_types import TaskType
 
 DEFAULT_TTL_S = float(os.environ.get("FRAMEWISE_LABELING_CACHE_TTL_S", "2"))
@@ -207,24 +202,30 @@ def _definition(message: dataset_pb2.AttributeDefinition) -> AttributeDefinition
         values=tuple(message.values),
         min=message.min if message.HasField("min") else None,
         max=message.max if message.HasField("max") else None,
+        step=message.step if message.HasField("step") else None,
+        default=(json_format.MessageToDict(message.default_value)
+                 if message.HasField("default_value") else None),
         is_mandatory=message.is_mandatory,
         is_track_level=message.is_track_level,
     )
 
 
+def task_attributes_from_proto(message: dataset_pb2.TaskAttributes) -> TaskAttributes:
+    return TaskAttributes(
+        categories=tuple(
+            Category(id=c.id, name=c.name, color=c.color,
+                     attributes=tuple(_definition(d) for d in c.attributes),
+                     keypoint_names=tuple(c.keypoint_names))
+            for c in message.categories),
+        sample_attributes=tuple(_definition(d) for d in message.sample_attributes),
+    )
+
+
 def dataset_info_from_proto(message: dataset_pb2.Dataset) -> DatasetInfo:
-    categories = {
-        c.id: Category(id=c.id, name=c.name,
-                       attributes={d.name: _definition(d) for d in c.attributes},
-                       keypoint_names=tuple(c.keypoint_names))
-        for c in message.task_attributes.categories
-    }
     return DatasetInfo(
         id=message.id,
         task_type=task_type_from_proto(message.task_type, "task_type"),
-        categories=categories,
-        sample_attributes={d.name: _definition(d)
-                           for d in message.task_attributes.sample_attributes},
+        task_attributes=task_attributes_from_proto(message.task_attributes),
         caller_role=message.caller_role,
         revision=message.revision,
     )

@@ -11,7 +11,7 @@ from framewise.release.v1 import release_pb2 as pb
 from framewise.release.v1 import release_pb2_grpc
 from services.release.api import converters as conv
 from services.release.service import ReleaseOperations
-from shared.identity import caller_from_metadata
+from shared.identity import current_caller
 from shared.request_limits import enforce_limits
 
 Context = grpc.aio.ServicerContext
@@ -23,7 +23,7 @@ class ReleaseServicer(release_pb2_grpc.ReleaseServiceServicer):
 
     async def CreateRelease(self, request: pb.CreateReleaseRequest,
                             context: Context) -> pb.Release:
-        caller = caller_from_metadata(context.invocation_metadata())
+        caller = current_caller()
         release = await self.ops.create_release(caller, conv.draft_from_proto(request.release),
                                                 request.request_id)
         return conv.release_to_proto(release)

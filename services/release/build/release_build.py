@@ -20,10 +20,11 @@ from services.release.build.frame_pool import FramePool
 from services.release.build.prefetch import in_order
 from services.release.build.staging_db import StagedLabel, Staging, scratch_space
 from services.release.domain import release_file as rf
-from services.release.domain.keyframes import track_level_names, tracks_of
+from services.release.domain.keyframes import track_level_names
 from services.release.domain.models import Release, Snapshot
 from services.release.peers.clients import Peers
 from services.release.storage.blobs import BlobStore
+from shared.labels.sequences import frame_extras, keyframe_tracks
 from shared.task_types import LabelKind, SampleKind, TaskType, spec
 
 log = logging.getLogger(__name__)
@@ -189,7 +190,7 @@ class ReleaseBuild:
             document = json.loads(label.attributes_json or "{}")
             stored = _stored_frames(document, stamps)
             messages = self.peers.interpolation.frame_states(
-                tracks_of(document, self.track_level), stamps, self.snapshot.dataset,
+                keyframe_tracks(document, self.track_level), stamps, self.snapshot.dataset,
                 self.dims, sample_id, name, self.user)
             del document  # only the per-frame extras are kept while frames stream
             async for lines in self.frames.format(messages, self.dims, stored):
@@ -209,11 +210,10 @@ def _stored_frames(document: dict[str, Any],
                    stamps: list[float | None]) -> list[dict[str, Any] | None]:
     """Per frame, what the written frame keeps besides annotations: the timestamp (the
     sample frame's, else the label frame's) and the label frame's image attributes."""
-    frames = document.get("frames") or []
+    extras = frame_extras(document)
     kept: list[dict[str, Any] | None] = []
-    for i in range(max(len(frames), len(stamps))):
-        entry = frames[i] if i < len(frames) and isinstance(frames[i], dict) else {}
-        extra = {k: entry[k] for k in ("timestamp", "image_attributes") if k in entry}
+    for i in range(max(len(extras), len(stamps))):
+        extra = extras[i] if i < len(extras) else {}
         if i < len(stamps) and stamps[i] is not None:
             extra["timestamp"] = stamps[i]
         kept.append(extra or None)

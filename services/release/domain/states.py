@@ -1,4 +1,4 @@
-"""Interpolated object states as annotations of the label JSON (labeling formats.py).
+"""Interpolated object states as annotations of the label JSON (shared/labels/format.py).
 
 This is the hot path of a sequence release (one call per object per frame: millions),
 so an annotation is one `str.format` of a template cached per shape (geometry, number

@@ -18,8 +18,8 @@ from framewise.interpolation.v1 import interpolation_pb2 as ipb
 from framewise.labeling.v1 import labeling_pb2 as lpb
 from services.release.domain import release_file, states
 from services.release.domain.inputs import DatasetInfo, LabelEntry, LabelSetInfo, SampleEntry
-from services.release.domain.keyframes import TrackSpec
 from shared.jsondoc import parse_object
+from shared.labels.sequences import StoredTrack
 from shared.proto_enums import task_type_from_proto
 
 GEOMETRY_NAMES: dict[int, str] = {
@@ -213,7 +213,7 @@ def frame_text(annotations: str, timestamp: float | None,
 # Interpolation requests
 
 
-def _track_to_proto(track: TrackSpec, dims: int) -> ipb.Track:
+def _track_to_proto(track: StoredTrack, dims: int) -> ipb.Track:
     message = ipb.Track(track_id=track.track_id, category_id=track.category_id,
                         geometry_type=GEOMETRY_NUMBERS.get(track.geometry, 0),
                         track_attributes_json=release_file.dumps(track.track_attributes))
@@ -221,8 +221,8 @@ def _track_to_proto(track: TrackSpec, dims: int) -> ipb.Track:
         message.dimensions = dims
     for keyframe in track.keyframes:
         message.keyframes.append(ipb.Keyframe(
-            frame=keyframe.frame, removed=keyframe.removed, coordinates=keyframe.coordinates,
-            visibility=keyframe.visibility,
+            frame=keyframe.frame, removed=keyframe.removed, coordinates=keyframe.coordinates(),
+            visibility=keyframe.visibility or (),
             attributes_json=release_file.dumps(keyframe.attributes) if keyframe.attributes
             else ""))
     return message
@@ -232,7 +232,7 @@ def frame_timestamps(frames: dpb.GetSampleFramesResponse) -> list[float | None]:
     return [f.timestamp if f.HasField("timestamp") else None for f in frames.frames]
 
 
-def inline_request(tracks: Sequence[TrackSpec], stamps: Sequence[float | None],
+def inline_request(tracks: Sequence[StoredTrack], stamps: Sequence[float | None],
                    dataset: dict[str, Any], dims: int) -> ipb.StreamFrameStatesRequest:
     """Keyframes and frames as they were pinned (a timestamp or None per frame), with the
     dataset's interpolation settings (timestamps only when interpolating by time and

@@ -14,10 +14,10 @@ from typing import Any
 import grpc
 
 from framewise.interpolation.v1 import interpolation_pb2
-from services.release.domain.keyframes import TrackSpec
 from services.release.peers import convert
 from shared.auth import AuthConfig
 from shared.auth_grpc import acting_as
+from shared.labels.sequences import StoredTrack
 from shared.peers import translate
 
 # A stream's deadline: generous, but a wedged peer still fails the build in the end.
@@ -38,7 +38,7 @@ class InterpolationPeer:
         """Calls act for the release's creator, also in a build resumed after a restart."""
         return acting_as(user, self.auth)
 
-    def frame_states(self, tracks: Sequence[TrackSpec], stamps: Sequence[float | None],
+    def frame_states(self, tracks: Sequence[StoredTrack], stamps: Sequence[float | None],
                      dataset: dict[str, Any], dims: int, sample_id: str, label_set: str,
                      user: str) -> AsyncIterator[bytes]:
         """Every frame's object states of a sequence's tracks, in order, as the raw

@@ -12,9 +12,9 @@ from framewise.dataset.v1 import dataset_pb2 as pb
 from tests.service.dataset.factories import categories, create_dataset, unique_name
 from tests.support.errors import error_reason, expect_error
 
-USER_A = (("x-framewise-user", "alice"),)
-USER_B = (("x-framewise-user", "bob"),)
-PAGER = (("x-framewise-user", "pager"),)
+USER_A = (("x-test-user", "alice"),)
+USER_B = (("x-test-user", "bob"),)
+PAGER = (("x-test-user", "pager"),)
 
 
 async def test_create_dataset_returns_it_with_owner_and_default_label_set(dataset_stub):

@@ -17,7 +17,6 @@ from grpc_status import rpc_status
 from prometheus_client import REGISTRY
 
 from framewise.common.v1 import common_pb2
-from framewise.connection import IDENTITY_METADATA_KEY
 from framewise.interpolation.v1 import interpolation_pb2 as pb
 from framewise.interpolation.v1 import interpolation_pb2_grpc
 from services.interpolation.app import build_server
@@ -26,7 +25,7 @@ from shared.limits import MAX_STREAM_AHEAD_BYTES, STREAM_RETRY_DELAY_S
 from shared.server import Server
 from tests.support.errors import error_reason, expect_error
 from tests.support.services import running, test_config
-from tests.support.tokens import test_interceptors
+from tests.support.tokens import as_user, test_interceptors
 
 Stub = interpolation_pb2_grpc.InterpolationServiceStub
 PER_CALLER, TOTAL = 2, 3
@@ -56,7 +55,7 @@ async def limited(tmp_path: Path) -> AsyncIterator[tuple[Server, Stub]]:
 
 
 def _as(user: str) -> tuple[tuple[str, str]]:
-    return ((IDENTITY_METADATA_KEY, user),)
+    return as_user(user)
 
 
 async def _open(stub: Stub, user: str) -> Any:

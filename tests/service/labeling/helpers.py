@@ -17,7 +17,7 @@ MANAGERS = ("alice", "bob", "boss", "carol", "zoe", "dave", "erin", "model", "ri
 
 
 def as_user(name: str) -> tuple[tuple[str, str], ...]:
-    return (("x-framewise-user", name),)
+    return (("x-test-user", name),)
 
 
 @dataclass

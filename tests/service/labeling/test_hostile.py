@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from framewise.common.v1 import common_pb2
 from framewise.dataset.v1 import dataset_pb2 as dpb
 from framewise.labeling.v1 import labeling_pb2 as pb
-from services.labeling.domain.formats import MAX_ANNOTATION_ID, MAX_TRACK_ID
+from shared.labels.format import MAX_ANNOTATION_ID, MAX_TRACK_ID
 from tests.service.labeling.helpers import Stack, as_user, bbox, vector_label
 from tests.support.errors import error_reason, expect_error, field_violations
 

@@ -31,7 +31,7 @@ from shared.server import Server
 from tests.support.services import running, test_config
 from tests.support.tokens import DEFAULT_USER
 
-USER = (("x-framewise-user", "alice"),)
+USER = (("x-test-user", "alice"),)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from tests.support.errors import expect_error
 
 
 def as_user(name: str) -> tuple[tuple[str, str], ...]:
-    return (("x-framewise-user", name),)
+    return (("x-test-user", name),)
 
 
 async def test_roles_on_releases(suite: Suite) -> None:

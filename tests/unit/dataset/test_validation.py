@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from services.dataset.domain.frames import frames_of
-from services.dataset.domain.models import AttributeDefinition, InputType
 from services.dataset.domain.validation import check_sample_attributes, value_fits
 from shared.errors import InvalidArgument, Violations
+from shared.task_attributes import AttributeDefinition, InputType
 from shared.task_types import TaskType
 
 

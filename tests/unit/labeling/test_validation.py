@@ -7,34 +7,29 @@ from typing import Any
 
 import pytest
 
-from services.labeling.domain.models import (
-    AttributeDefinition,
-    Category,
-    DatasetInfo,
-    InputType,
-    SampleInfo,
-    Sensor,
-)
+from services.labeling.domain.models import DatasetInfo, SampleInfo, Sensor
 from services.labeling.domain.validation import check_label
 from shared.errors import InvalidArgument
+from shared.task_attributes import AttributeDefinition, Category, InputType, TaskAttributes
 from shared.task_types import TaskType
 
 F = "label.attributes_json"
-CATEGORIES = {
-    1: Category(1, "car", {
-        "speed": AttributeDefinition("speed", InputType.NUMBER, min=0, max=50),
-        "tags": AttributeDefinition("tags", InputType.MULTISELECT, values=("a", "b")),
-        "lane": AttributeDefinition("lane", InputType.TEXT, is_track_level=True),
-        "dir": AttributeDefinition("dir", InputType.VECTOR3),
-    }),
-    2: Category(2, "face", keypoint_names=("left", "right", "nose")),
-}
-SAMPLE_ATTRIBUTES = {"night": AttributeDefinition("night", InputType.CHECKBOX,
-                                                  is_mandatory=True)}
+TASK_ATTRIBUTES = TaskAttributes(
+    categories=(
+        Category(1, "car", attributes=(
+            AttributeDefinition("speed", InputType.NUMBER, min=0, max=50),
+            AttributeDefinition("tags", InputType.MULTISELECT, values=("a", "b")),
+            AttributeDefinition("lane", InputType.TEXT, is_track_level=True),
+            AttributeDefinition("dir", InputType.VECTOR3),
+        )),
+        Category(2, "face", keypoint_names=("left", "right", "nose")),
+    ),
+    sample_attributes=(AttributeDefinition("night", InputType.CHECKBOX, is_mandatory=True),),
+)
 
 
 def _dataset(task_type: TaskType) -> DatasetInfo:
-    return DatasetInfo("d", task_type, CATEGORIES, SAMPLE_ATTRIBUTES)
+    return DatasetInfo("d", task_type, TASK_ATTRIBUTES)
 
 
 def _violations(document: dict[str, Any], task_type: TaskType,

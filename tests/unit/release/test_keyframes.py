@@ -1,8 +1,10 @@
-"""Stored sequence labels as tracks for inline interpolation."""
+"""Stored sequence labels as tracks for inline interpolation: the shared reader, with the
+track-level attributes the release file's dataset header names."""
 
 from __future__ import annotations
 
-from services.release.domain.keyframes import track_level_names, tracks_of
+from services.release.domain.keyframes import track_level_names
+from shared.labels.sequences import keyframe_tracks
 
 
 def test_keyframes_removals_and_track_level_attributes():
@@ -24,12 +26,12 @@ def test_keyframes_removals_and_track_level_attributes():
     header = {"task_attributes": {"categories": [
         {"id": 1, "attributes": [{"name": "color", "is_track_level": True},
                                  {"name": "occluded"}]}, {"id": 2}]}}
-    tracks = tracks_of(label, track_level_names(header))
+    tracks = keyframe_tracks(label, track_level_names(header))
     assert [t.track_id for t in tracks] == [2, 5, 7]
     box, keypoints, cuboid = tracks
     assert [(k.frame, k.removed) for k in box.keyframes] == [(0, False), (2, True)]
-    assert box.keyframes[0].coordinates == [0.0, 1.0, 2.0, 3.0]
+    assert box.keyframes[0].coordinates() == [0.0, 1.0, 2.0, 3.0]
     assert box.track_attributes == {"color": "red"}
     assert box.keyframes[0].attributes == {"occluded": True}
-    assert keypoints.keyframes[0].visibility == [2, 2]
-    assert cuboid.keyframes[0].coordinates == [1, 2, 3, 4, 5, 6, 0.5, 0, 0, 0, 1]
+    assert keypoints.keyframes[0].visibility == (2, 2)
+    assert cuboid.keyframes[0].coordinates() == [1, 2, 3, 4, 5, 6, 0.5, 0, 0, 0, 1]

@@ -50,11 +50,11 @@ CALLBACKS = ("attributes", "progress", "on_poll")
 
 
 def make_config(config: ClientConfig | None, *, addresses: dict[str, str] | None,
-                token: str | None, user: str | None, tls: TlsConfig | bool | None,
+                token: str | None, tls: TlsConfig | bool | None,
                 timeout: float | None) -> ClientConfig:
     if config is not None:
         return config
-    return ClientConfig.from_env(addresses=addresses, token=token, user=user, tls=tls,
+    return ClientConfig.from_env(addresses=addresses, token=token, tls=tls,
                                  timeout=timeout)
 
 

@@ -95,10 +95,10 @@ class AsyncClient:
     running event loop."""
 
     def __init__(self, *, addresses: dict[str, str] | None = None, token: str | None = None,
-                 user: str | None = None, tls: TlsConfig | bool | None = None,
-                 timeout: float | None = None, config: ClientConfig | None = None) -> None:
-        self.config = base.make_config(config, addresses=addresses, token=token, user=user,
-                                       tls=tls, timeout=timeout)
+                 tls: TlsConfig | bool | None = None, timeout: float | None = None,
+                 config: ClientConfig | None = None) -> None:
+        self.config = base.make_config(config, addresses=addresses, token=token, tls=tls,
+                                       timeout=timeout)
         self._channels = {s: self.config.aio_channel(s) for s in SERVICES}
         self._stubs = {s: base.STUBS[s](self._channels[s]) for s in SERVICES}
         self._metadata = self.config.metadata()

@@ -46,8 +46,6 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Service addresses, token and TLS come from FRAMEWISE_* variables "
                "(see the README).")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
-    parser.add_argument("--user", default=None,
-                        help="identity sent as x-framewise-user (default: $FRAMEWISE_USER)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="deadline of each call in seconds (default: 30)")
     tls = parser.add_argument_group("TLS (default: $FRAMEWISE_TLS_*; plaintext if unset)")
@@ -88,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.error(one_line(str(error)))
         return EXIT_USAGE
     try:
-        with Client(user=args.user, timeout=args.timeout, tls=tls) as client:
+        with Client(timeout=args.timeout, tls=tls) as client:
             return int(args.handler(client, out, args) or 0)
     except (Unavailable, DeadlineExceeded) as error:
         out.error(describe(error))

@@ -5,8 +5,8 @@ Read from arguments first, then `FRAMEWISE_*` variables:
 - `FRAMEWISE_<SERVICE>_ADDRESS` (else `FRAMEWISE_HOST` and `FRAMEWISE_<SERVICE>_PORT`,
   else the default ports 50051-50054 on 127.0.0.1), as the services read them;
 - `FRAMEWISE_TOKEN`: sent as `authorization: Bearer <token>` (default: the development
-  token `make run` writes to `$FRAMEWISE_DATA_DIR/dev-token`, if there is one);
-- `FRAMEWISE_USER`: sent as `x-framewise-user` (the identity until tokens land);
+  token `make run` writes to `$FRAMEWISE_DATA_DIR/dev-token`, if there is one); the
+  token names the caller;
 - `FRAMEWISE_TLS_CA` (a PEM file of the CA) or `FRAMEWISE_TLS=true` (system roots), with
   `FRAMEWISE_TLS_CERT` / `FRAMEWISE_TLS_KEY` for a client certificate (needed where the
   suite runs mutual TLS) and `FRAMEWISE_TLS_SERVER_NAME` for the name the server's
@@ -24,7 +24,6 @@ import grpc
 
 from framewise.connection import (
     CHANNEL_OPTIONS,
-    IDENTITY_METADATA_KEY,
     SERVICES,
     service_address,
 )
@@ -77,7 +76,6 @@ class ClientConfig:
 
     addresses: dict[str, str]
     token: str = ""
-    user: str = ""
     tls: TlsConfig | None = None
     timeout: float = DEFAULT_TIMEOUT_S
     stream_timeout: float = DEFAULT_STREAM_TIMEOUT_S
@@ -85,8 +83,7 @@ class ClientConfig:
 
     @classmethod
     def from_env(cls, *, addresses: dict[str, str] | None = None, token: str | None = None,
-                 user: str | None = None, tls: TlsConfig | bool | None = None,
-                 timeout: float | None = None,
+                 tls: TlsConfig | bool | None = None, timeout: float | None = None,
                  stream_timeout: float | None = None) -> ClientConfig:
         given = addresses or {}
         unknown = set(given) - set(SERVICES)
@@ -95,20 +92,14 @@ class ClientConfig:
         return cls(
             addresses={s: given.get(s) or service_address(s) for s in SERVICES},
             token=(_env("FRAMEWISE_TOKEN") or _development_token()) if token is None else token,
-            user=_env("FRAMEWISE_USER") if user is None else user,
             tls=_tls_from(tls),
             timeout=timeout or float(_env("FRAMEWISE_TIMEOUT_S") or DEFAULT_TIMEOUT_S),
             stream_timeout=stream_timeout or DEFAULT_STREAM_TIMEOUT_S,
         )
 
     def metadata(self) -> tuple[tuple[str, str], ...]:
-        """The metadata sent on every call: the bearer token and the user, when set."""
-        pairs: list[tuple[str, str]] = []
-        if self.token:
-            pairs.append(("authorization", f"Bearer {self.token}"))
-        if self.user:
-            pairs.append((IDENTITY_METADATA_KEY, self.user))
-        return tuple(pairs)
+        """The metadata sent on every call: the bearer token, when set."""
+        return (("authorization", f"Bearer {self.token}"),) if self.token else ()
 
     def channel(self, service: str) -> grpc.Channel:
         address = self.addresses[service]

@@ -129,8 +129,8 @@ class Client:
     `framewise.client.errors.FramewiseError` subclasses."""
 
     def __init__(self, *, addresses: dict[str, str] | None = None, token: str | None = None,
-                 user: str | None = None, tls: TlsConfig | bool | None = None,
-                 timeout: float | None = None, config: ClientConfig | None = None) -> None:
+                 tls: TlsConfig | bool | None = None, timeout: float | None = None,
+                 config: ClientConfig | None = None) -> None:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever,
                                         name="framewise-client", daemon=True)
@@ -138,7 +138,7 @@ class Client:
         self._closed = False
         try:
             self._async = self._run(lambda _: _open(
-                addresses=addresses, token=token, user=user, tls=tls, timeout=timeout,
+                addresses=addresses, token=token, tls=tls, timeout=timeout,
                 config=config))
         except BaseException:
             _shut(self._loop, self._thread, None)

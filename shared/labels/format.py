@@ -1,4 +1,6 @@
-"""The label JSON formats (`Label.attributes_json`), fixed: other services read them.
+"""The label JSON formats (`Label.attributes_json`), fixed: every service reads them
+(the labeling service validates and stores them, the interpolation service interpolates
+their keyframes, the release service writes them out), so they have one home here.
 
 Limits (shared.limits) keep one save's validation bounded: annotations per frame, points
 per annotation (MAX_VERTICES), URL and text lengths, violations reported.
@@ -9,7 +11,9 @@ Unknown keys are kept as they are, except where stated. `format_version`, when p
 must be the version shown for the label's kind. Annotation ids are integers within
 +-(2**53 - 1) (MAX_ANNOTATION_ID), track ids integers from 1 to 2**31 - 1 (MAX_TRACK_ID).
 Anywhere in the document, a string or key with an unpaired surrogate or NUL, and NaN or
-Infinity, are refused (domain.documents: what is stored is served back exactly).
+Infinity, are refused (services/labeling/domain/documents.py: what is stored is served
+back exactly). The labeling service's validation (services/labeling/domain/validation.py)
+enforces these shapes on save; shared.labels.sequences reads stored sequence labels.
 
 Image vector labels (task types `bboxes`, `vector`, `keypoints`)::
 
@@ -105,3 +109,11 @@ MAX_ANNOTATION_ID = 2**53 - 1
 MAX_TRACK_ID = 2**31 - 1
 # Keypoint visibility flags travel as int32 (interpolation Keyframe.visibility).
 MAX_VISIBILITY = 2**31 - 1
+
+# The geometries an annotation's `type` names: every one of them is interpolated in
+# sequences (segmentation annotations have no `type`).
+VECTOR_GEOMETRIES = ("bbox", "polygon", "polyline", "point", "keypoints")
+CUBOID = "cuboid"
+GEOMETRIES = frozenset({*VECTOR_GEOMETRIES, CUBOID})
+# A keypoint whose visibility is not given is visible (the COCO convention's 2).
+VISIBLE = 2
