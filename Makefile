@@ -52,7 +52,7 @@ test: lint
 # Aiming at two minutes on a quiet two-core machine: the tests marked slow (tests/e2e,
 # tests/faults, tests/cluster, the fuzz test; see tests/conftest.py) are left out.
 test-fast: lint
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m "not slow" -n auto
 
 # Only on purpose, when a change of the v1 contracts is published (README, "Contract
 # compatibility"): `make lint` checks protos/ against this baseline with `buf breaking`.

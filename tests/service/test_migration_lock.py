@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from shared.db.migrations import migration_lock_key
 from tests.support.databases import postgres_database
 
+# Migrating processes, started per test: left to `make test`, out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 MIGRATE = ("import sys; from shared.db.migrations import upgrade; "
            "upgrade(sys.argv[1], sys.argv[2])")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import grpc
+import pytest
 
 from framewise.labeling.v1 import labeling_pb2 as pb
 from tests.service.labeling.helpers import Stack, count_of, counter_label
@@ -13,6 +14,8 @@ WRITERS = 32
 INCREMENTS = 4
 
 
+# 20 s on SQLite: left to `make test`, out of `make test-fast`.
+@pytest.mark.slow
 async def test_concurrent_read_modify_write_loses_nothing(stack: Stack) -> None:
     dataset = await stack.create_dataset()
     (sample,) = await stack.create_samples(dataset)

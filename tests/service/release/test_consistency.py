@@ -9,6 +9,7 @@ from datetime import UTC
 from pathlib import Path
 
 import grpc
+import pytest
 
 from framewise.common.v1 import common_pb2
 from framewise.dataset.v1 import dataset_pb2 as dpb
@@ -28,6 +29,8 @@ from tests.support.clock import FakeClock
 from tests.support.waiting import wait_until_async
 
 
+# 5-10 s per database and store: left to `make test`, out of `make test-fast`.
+@pytest.mark.slow
 async def test_writers_during_the_build_do_not_leak_into_the_release(suite: Suite):
     dataset = await suite.create_dataset(common_pb2.TASK_TYPE_BBOXES)
     samples = await suite.add_images(dataset, 300)
