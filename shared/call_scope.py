@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -30,7 +30,7 @@ def _unary(behavior: Callable[..., Awaitable[Any]], method: str,
     return wrapper
 
 
-def _stream(behavior: Callable[..., AsyncIterator[Any]], method: str,
+def _stream(behavior: Callable[..., AsyncGenerator[Any, None]], method: str,
             scope: Scope) -> Callable[..., Any]:
     async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         with scope(method, "server_stream", context) as on_message:

@@ -8,7 +8,10 @@ from pathlib import Path
 
 # The services, their ports and where each is reached are the same for clients: their
 # home is the client distribution's `framewise.connection`.
-from framewise.connection import DEFAULT_PORTS, SERVICES, env_prefix, service_address
+from framewise.connection import DEFAULT_PORTS as DEFAULT_PORTS
+from framewise.connection import SERVICES as SERVICES
+from framewise.connection import env_prefix as env_prefix
+from framewise.connection import service_address as service_address
 from shared.auth import AUTH_VARIABLES, AuthConfig
 from shared.limits import MAX_MESSAGE_BYTES, MAX_STREAMS, MAX_STREAMS_PER_CALLER
 from shared.tls import TlsConfig, tls_config

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -64,7 +64,7 @@ def to_status(error: FramewiseError) -> grpc.Status:
         # attempts at every hop (4 x 4 x 4 through a chain of services), answer seconds
         # later, and add load to an overloaded peer; its own failures to reach us are
         # still retried.
-        return converted._replace(  # type: ignore[attr-defined, no-any-return]
+        return converted._replace(
             trailing_metadata=(*converted.trailing_metadata, (RETRY_PUSHBACK_KEY, NO_RETRY)))
     return converted
 
@@ -116,7 +116,7 @@ def _wrap_unary(behavior: Callable[..., Awaitable[Any]], method: str,
     return wrapper
 
 
-def _wrap_stream(behavior: Callable[..., AsyncIterator[Any]], method: str,
+def _wrap_stream(behavior: Callable[..., AsyncGenerator[Any, None]], method: str,
                  deserialize: Deserializer = None) -> Callable[..., Any]:
     async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         try:

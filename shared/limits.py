@@ -15,7 +15,7 @@ from __future__ import annotations
 # FRAMEWISE_MAX_MESSAGE_BYTES: room for a batch of big samples or a long inline sequence.
 # Every channel sets it as well, the clients' too: its value lives with the channel
 # options, in the client distribution's framewise.connection.
-from framewise.connection import MAX_MESSAGE_BYTES
+from framewise.connection import MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES
 
 # Strings, in characters
 # Ids are UUIDs the services make (36 characters); etags are revision numbers.

@@ -16,7 +16,7 @@ E = TypeVar("E", bound=StrEnum)
 
 def _prefix(wrapper: EnumTypeWrapper) -> str:
     # TASK_TYPE_UNSPECIFIED -> TASK_TYPE_
-    return wrapper.Name(0).removesuffix("UNSPECIFIED")
+    return str(wrapper.Name(0)).removesuffix("UNSPECIFIED")
 
 
 def from_proto(wrapper: EnumTypeWrapper, value: int, target: type[E], field: str) -> E:
@@ -31,7 +31,7 @@ def from_proto(wrapper: EnumTypeWrapper, value: int, target: type[E], field: str
 
 
 def to_proto(wrapper: EnumTypeWrapper, value: StrEnum) -> int:
-    return wrapper.Value(_prefix(wrapper) + value.value.upper().replace("-", "_"))
+    return int(wrapper.Value(_prefix(wrapper) + value.value.upper().replace("-", "_")))
 
 
 def task_type_from_proto(value: int, field: str) -> TaskType:

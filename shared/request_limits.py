@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 from google.protobuf import json_format
@@ -191,7 +191,7 @@ def _checked(method: F) -> F:
         return stream  # type: ignore[return-value]
 
     @functools.wraps(method)
-    async def unary(self: Any, request: Message, context: Any) -> Awaitable[Any]:
+    async def unary(self: Any, request: Message, context: Any) -> Any:
         check_request(request)
         return await method(self, request, context)
 

@@ -26,6 +26,7 @@ from typing import Any
 import grpc
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
+from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from shared.call_scope import TOOLING_PREFIXES, ScopeInterceptor
@@ -75,7 +76,7 @@ def setup(service: str) -> None:
         trace.set_tracer_provider(provider)
 
 
-class PrivateRandomIds:
+class PrivateRandomIds(IdGenerator):
     """Trace and span ids from a generator of their own, seeded from the OS.
 
     The SDK's default draws from the module-level `random`, which anyone in the process
