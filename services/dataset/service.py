@@ -149,6 +149,7 @@ class DatasetOperations:
         next_token = ""
         if len(datasets) > limit:
             last = datasets[limit - 1]
+            assert last.create_time is not None  # a stored dataset's (create_time NOT NULL)
             next_token = encode_token("ListDatasets", {"t": last.create_time.isoformat(),
                                                        "id": last.id})
         return datasets[:limit], next_token

@@ -33,7 +33,8 @@ async def build_server(config: ServiceConfig, settings: ReleaseSettings | None =
     if removed := remove_abandoned(settings.work_dir):
         log.info("removed the scratch space of %d builds whose process died", removed)
     channels = [channel_to(config, peer) for peer in ("dataset", "labeling", "interpolation")]
-    peers = Peers.over(*channels, config.auth)
+    dataset, labeling, interpolation = channels
+    peers = Peers.over(dataset, labeling, interpolation, config.auth)
     builder = Builder(db, blobs, peers, settings)
     servicer = ReleaseServicer(ReleaseOperations(db, blobs, peers, builder))
     # Releases left PENDING by a process that died are resumed (or FAILED) right away.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import grpc
 from google.protobuf import empty_pb2
 
@@ -15,11 +17,12 @@ from shared.identity import current_caller
 from shared.proto_enums import task_type_from_proto
 from shared.request_limits import enforce_limits
 
-Context = grpc.aio.ServicerContext
+# grpc ships no type information: the servicer context is Any to mypy.
+Context: TypeAlias = grpc.aio.ServicerContext
 
 
 @enforce_limits(pb.DESCRIPTOR.services_by_name["DatasetService"])
-class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
+class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):  # type: ignore[misc]  # grpc's generated servicer base is untyped (Any)
     def __init__(self, operations: DatasetOperations) -> None:
         self.ops = operations
 

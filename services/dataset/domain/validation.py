@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, cast
 
 from shared.attribute_values import is_number, value_problem
 from shared.errors import Violations
@@ -250,7 +250,8 @@ def _check_sensors(violations: Violations, attributes: dict[str, Any], field: st
         else:
             names.add(name)
         try:
-            sensor_task = TaskType(sensor.get("task_type"))
+            # Any JSON value on purpose: TaskType() raises ValueError for all but a task type.
+            sensor_task = TaskType(cast(Any, sensor.get("task_type")))
         except ValueError:
             violations.add(f"{path}.task_type", "must be a sequence task type, one of "
                            f"{sorted(t.value for t in SENSOR_TASK_TYPES)}")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -56,13 +57,13 @@ _CURRENT = SampleRow.superseded_revision.is_(None)
 def _metadata_condition(key: str, value: Any) -> ColumnElement[bool]:
     element = SampleRow.metadata_[key]
     if isinstance(value, bool):
-        return element.as_boolean() == value
+        return cast(ColumnElement[bool], element.as_boolean() == value)
     if isinstance(value, int):
-        return element.as_integer() == value
+        return cast(ColumnElement[bool], element.as_integer() == value)
     if isinstance(value, float):
-        return element.as_float() == value
+        return cast(ColumnElement[bool], element.as_float() == value)
     if isinstance(value, str):
-        return element.as_string() == value
+        return cast(ColumnElement[bool], element.as_string() == value)
     raise InvalidArgument.of(f"metadata_filter_json.{key}",
                              "only strings, numbers and booleans can be matched")
 
@@ -116,7 +117,7 @@ class DatasetRepository:
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def list_datasets(self, *, visible_to: str, owner: str, name_contains: str,
-                            task_type: str, after: tuple[str, str] | None,
+                            task_type: str, after: tuple[datetime, str] | None,
                             limit: int) -> list[Dataset]:
         query = select(DatasetRow, CollaboratorRow.role).join(
             CollaboratorRow, and_(CollaboratorRow.dataset_id == DatasetRow.id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import TypeAlias
 
 import grpc
 
@@ -18,7 +19,8 @@ from services.interpolation.service import InterpolationService
 from shared.errors import InvalidArgument
 from shared.request_limits import enforce_limits
 
-Context = grpc.aio.ServicerContext
+# grpc ships no type information: the servicer context is Any to mypy.
+Context: TypeAlias = grpc.aio.ServicerContext
 SERVICE = pb.DESCRIPTOR.services_by_name["InterpolationService"]
 
 

@@ -141,9 +141,10 @@ def _scan(data: bytes, starts: np.ndarray, stops: np.ndarray) -> Fields:
     for m, p, e in zip(msg.tolist(), pos.tolist(), end.tolist(), strict=True):
         rows = _scan_one(data, p, e)
         if rows:
-            number, wire_type, value, start, stop = zip(*rows, strict=True)
-            parts.append((np.full(len(rows), m), np.array(number), np.array(wire_type),
-                          np.array(value, dtype=np.uint64), np.array(start), np.array(stop)))
+            # Tuples of ints here, not the arrays of the loop above: names of their own.
+            numbers, wire_types, values, begins, ends = zip(*rows, strict=True)
+            parts.append((np.full(len(rows), m), np.array(numbers), np.array(wire_types),
+                          np.array(values, dtype=np.uint64), np.array(begins), np.array(ends)))
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Fields(empty, empty, empty, empty.astype(np.uint64), empty, empty)

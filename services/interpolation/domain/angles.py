@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 
@@ -30,12 +31,14 @@ def wrap_angle(yaw: np.ndarray) -> np.ndarray:
 def quaternion_dot(q0: np.ndarray, q1: np.ndarray) -> np.ndarray:
     """(n,) dot products of (n, 4) rows, summed left to right (so the scalar reference,
     summing the same way, takes the same slerp/lerp branch)."""
-    return q0[:, 0] * q1[:, 0] + q0[:, 1] * q1[:, 1] + q0[:, 2] * q1[:, 2] + q0[:, 3] * q1[:, 3]
+    dot: np.ndarray = (q0[:, 0] * q1[:, 0] + q0[:, 1] * q1[:, 1] + q0[:, 2] * q1[:, 2]
+                       + q0[:, 3] * q1[:, 3])
+    return dot
 
 
 def normalise(q: np.ndarray) -> np.ndarray:
     """(n, 4) rows scaled to unit length."""
-    return q / np.sqrt(quaternion_dot(q, q))[:, None]
+    return cast(np.ndarray, q / np.sqrt(quaternion_dot(q, q))[:, None])
 
 
 def slerp_setup(

@@ -67,7 +67,7 @@ class GeometryColumns:
             offsets = self.vertex_offsets
             assert offsets is not None
             return self.coords[offsets[n] : offsets[n + 1]]
-        row = self.coords[n]
+        row: np.ndarray = self.coords[n]
         if self.geometry is Geometry.CUBOID and row.shape[0] == 11 and np.isnan(row[7]):
             return row[:7]
         return row

@@ -6,6 +6,8 @@ time since the piece's keyframe and rate = (kf1 - kf0) / (time of kf1 - time of 
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from .pieces import Kind, PieceTable
@@ -35,7 +37,7 @@ def piece_bases(table: PieceTable, keyframes: np.ndarray) -> tuple[np.ndarray, n
 
 def per_time(delta: np.ndarray, span: np.ndarray) -> np.ndarray:
     """delta (P, *S) / span (P,): the change per unit of time; -0.0 stays -0.0 (span inf)."""
-    return delta / span.reshape((-1,) + (1,) * (delta.ndim - 1))
+    return cast(np.ndarray, delta / span.reshape((-1,) + (1,) * (delta.ndim - 1)))
 
 
 def blend_into(

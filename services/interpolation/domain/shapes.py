@@ -7,12 +7,14 @@ reference does, so exact ties break the same way.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 
 def _sq_norms(diff: np.ndarray) -> np.ndarray:
     """(..., D) -> (...): x*x + y*y (+ z*z), added in that order."""
-    out = diff[..., 0] * diff[..., 0]
+    out: np.ndarray = diff[..., 0] * diff[..., 0]
     for d in range(1, diff.shape[-1]):
         out += diff[..., d] * diff[..., d]
     return out
@@ -58,7 +60,7 @@ def _estimates(first: np.ndarray, second: np.ndarray, shifts: int) -> np.ndarray
         np.fft.irfft((fa * np.fft.rfft(source, axis=1)).sum(axis=2), n=v, axis=1)[:, :shifts]
         for source in (second, second[:, ::-1])
     ]
-    return norms[:, None] - 2.0 * np.concatenate(cross, axis=1)
+    return cast(np.ndarray, norms[:, None] - 2.0 * np.concatenate(cross, axis=1))
 
 
 def _exact_costs(first: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -97,7 +99,7 @@ def align(first: np.ndarray, second: np.ndarray, closed: bool) -> np.ndarray:
     exact[np.isnan(exact)] = np.inf  # a NaN cost never wins, as with a strict `<`
     starts = np.flatnonzero(np.r_[True, shape[1:] != shape[:-1]])
     least = np.minimum.reduceat(exact, starts)  # per shape (every shape keeps a candidate)
-    return candidates[_first_per_group(exact == least[shape], shape)]
+    return cast(np.ndarray, candidates[_first_per_group(exact == least[shape], shape)])
 
 
 def _first_per_group(flags: np.ndarray, group: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -23,7 +23,7 @@ def ragged_index(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 def offsets_of(counts: np.ndarray) -> np.ndarray:
     """(n,) counts -> (n,) int64 start of each run in the concatenation."""
-    return np.cumsum(counts) - counts
+    return cast(np.ndarray, np.cumsum(counts) - counts)
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,9 +67,10 @@ class TrackTable:
     def keyframe_position(self) -> np.ndarray:
         """(M,) int64: each keyframe's position in its track's keyframes (for error paths)."""
         m = self.frame.shape[0]
-        return np.arange(m, dtype=np.int64) - np.repeat(
+        position: np.ndarray = np.arange(m, dtype=np.int64) - np.repeat(
             offsets_of(self.keyframe_counts), self.keyframe_counts
         )
+        return position
 
     def select(self, keep: np.ndarray) -> TrackTable:
         """The tracks where `keep` (T,) bool is true, in order."""

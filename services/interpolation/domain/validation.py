@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 import numpy as np
 
@@ -25,15 +25,15 @@ QUATERNION_NORM_TOLERANCE = 1e-4
 DIMENSIONED = (Geometry.POINT, Geometry.POLYGON, Geometry.POLYLINE)
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int | np.integer[Any]]:
     # `type(...) is int` first: the common case, and it already excludes bool.
     return type(value) is int or isinstance(value, np.integer)
 
 
 def check_frame_count(frame_count: object) -> int:
-    if not _is_int(frame_count) or int(frame_count) < 0:  # type: ignore[call-overload]
+    if not _is_int(frame_count) or int(frame_count) < 0:
         raise InterpolationInputError("frame_count", "must be an integer >= 0")
-    return int(frame_count)  # type: ignore[call-overload]
+    return int(frame_count)
 
 
 def check_timestamps(timestamps: object, frame_count: int) -> np.ndarray | None:
@@ -295,15 +295,15 @@ _SHAPE_TEXT = {
 def _shape_mask(geometry: Geometry, counts: np.ndarray, dim: np.ndarray) -> np.ndarray:
     """(n,) bool: the value counts that are a valid shape of the geometry."""
     if geometry is Geometry.BBOX:
-        return counts == 4
+        return cast(np.ndarray, counts == 4)
     if geometry is Geometry.POINT:
-        return counts == dim
+        return cast(np.ndarray, counts == dim)
     if geometry in (Geometry.POLYGON, Geometry.POLYLINE):
         least = 3 if geometry is Geometry.POLYGON else 2
-        return (counts % dim == 0) & (counts >= least * dim)
+        return cast(np.ndarray, (counts % dim == 0) & (counts >= least * dim))
     if geometry is Geometry.KEYPOINTS:
-        return (counts % 2 == 0) & (counts >= 2)
-    return (counts == 7) | (counts == 11)
+        return cast(np.ndarray, (counts % 2 == 0) & (counts >= 2))
+    return cast(np.ndarray, (counts == 7) | (counts == 11))
 
 
 def _check_values(table: TrackTable, code: np.ndarray, fail: _Failure, frame_count: int) -> None:

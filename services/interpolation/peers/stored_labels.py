@@ -3,6 +3,9 @@ and settings from the dataset service."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import grpc
 import numpy as np
 
@@ -74,7 +77,7 @@ class StoredLabels:
         if not (spec(task_type).is_sequence and spec(task_type).label_kind in INTERPOLATED_LABELS):
             raise FailedPrecondition(f"{task_type.value} labels have no keyframe interpolation",
                                      reason="NOT_INTERPOLATED")
-        document = jsondoc.parse_object(label.attributes_json, "label")
+        document: Mapping[str, Any] = jsondoc.parse_object(label.attributes_json, "label")
         if dataset.task_type == common_pb2.TASK_TYPE_MULTISENSOR_SEQUENCE:
             document = sensor_label(document, sensor) or {"frames": []}
         try:

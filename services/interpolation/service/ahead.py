@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 
 from prometheus_client import Counter
 
@@ -27,7 +27,7 @@ Produce = Callable[[], Sequence[bytes] | None]
 
 async def ahead(produce: Produce, budget: int, *,
                 on_stall: Callable[[], None] | None = None,
-                on_resume: Callable[[], None] | None = None) -> AsyncIterator[bytes]:
+                on_resume: Callable[[], None] | None = None) -> AsyncGenerator[bytes, None]:
     """The messages of `produce`, computed on a worker thread while earlier ones are sent,
     never more than `budget` bytes (plus one call's worth) ahead of the caller.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import TypeAlias
 
 import grpc
 
@@ -13,11 +14,12 @@ from services.labeling.service import LabelingOperations
 from shared.identity import current_caller
 from shared.request_limits import enforce_limits
 
-Context = grpc.aio.ServicerContext
+# grpc ships no type information: the servicer context is Any to mypy.
+Context: TypeAlias = grpc.aio.ServicerContext
 
 
 @enforce_limits(pb.DESCRIPTOR.services_by_name["LabelingService"])
-class LabelingServicer(labeling_pb2_grpc.LabelingServiceServicer):
+class LabelingServicer(labeling_pb2_grpc.LabelingServiceServicer):  # type: ignore[misc]  # grpc's generated servicer base is untyped (Any)
     def __init__(self, operations: LabelingOperations) -> None:
         self.ops = operations
 

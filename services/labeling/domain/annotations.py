@@ -112,7 +112,9 @@ def check_cuboid(violations: Violations, annotation: dict[str, Any], dataset: Da
         violations.add(f"{path}.type", "must be 'cuboid'")
     _check_xyz(violations, annotation.get("position"), f"{path}.position")
     _check_xyz(violations, annotation.get("dimensions"), f"{path}.dimensions", positive=True)
-    yaw = annotation.get("yaw")
+    # Any, not Any | None: shared.attribute_values.is_number (a bool, not a TypeGuard)
+    # cannot narrow it for the bounds below.
+    yaw: Any = annotation.get("yaw")
     if not is_number(yaw) or not -math.pi <= yaw <= math.pi:
         violations.add(f"{path}.yaw", "required: radians in [-pi, pi]")
     rotation = annotation.get("rotation")

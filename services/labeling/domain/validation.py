@@ -219,12 +219,12 @@ class _TrackChecker:
             definition = category.attributes_by_name.get(name)
             if definition is None or not definition.is_track_level:
                 continue
-            key = (track_id, name)
-            if key in self.track_level and self.track_level[key] != value:
+            slot = (track_id, name)
+            if slot in self.track_level and self.track_level[slot] != value:
                 self.violations.add(f"{path}.attributes.{name}",
                                     f"track-level attribute differs from another keyframe of "
                                     f"track {track_id}")
-            self.track_level.setdefault(key, value)
+            self.track_level.setdefault(slot, value)
 
 
 def _keyframe(violations: CappedViolations, item: dict[str, Any], dataset: DatasetInfo,
@@ -340,6 +340,7 @@ def _multisensor(violations: CappedViolations, document: dict[str, Any], dataset
         if sensor is None:
             violations.add(f"{sensor_path}.name", f"the sample's sensors are {sorted(known)}")
             continue
+        assert isinstance(name, str)  # a sensor was found under it
         if name in seen:
             violations.add(f"{sensor_path}.name", f"sensor {name!r} appears twice")
         seen.add(name)

@@ -46,14 +46,14 @@ def _key(sample_id: str, label_set: str) -> ColumnElement[bool]:
     return and_(LabelRow.sample_id == sample_id, LabelRow.label_set == label_set)
 
 
-def _labels() -> Select[tuple[LabelRow, str]]:
+def _labels() -> Select[LabelRow, str]:
     """Label rows with their document as text, parsed row by row (codec): a document
     Python cannot parse (PostgreSQL keeps integers of any length) degrades its label,
     instead of failing the whole read inside the driver."""
     return select(LabelRow, cast(LabelRow.attributes, Text)).options(defer(LabelRow.attributes))
 
 
-def _read(result: Result[tuple[LabelRow, str]]) -> list[Label]:
+def _read(result: Result[LabelRow, str]) -> list[Label]:
     return [codec.label_from_row(row, document) for row, document in result.all()]
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, insert, select, update
 
 from services.labeling.domain.models import Assignment, Label, LabelStatus
 from services.labeling.storage import codec
@@ -24,7 +24,7 @@ from services.labeling.storage.gate import GatedDatabase
 from services.labeling.storage.tables import HoldRow, LabelRow, RevisionCounter
 from shared.db.revisions import COUNTER_ROW_ID
 
-_LABELS = LabelRow.__table__
+_LABELS = cast(Table, LabelRow.__table__)  # a declarative class's table is a Table
 _CURRENT = LabelRow.superseded_revision.is_(None)
 _HEAD_COLUMNS = (LabelRow.sample_id, LabelRow.label_set, LabelRow.revision, LabelRow.deleted,
                  LabelRow.status, LabelRow.created_by, LabelRow.create_time,

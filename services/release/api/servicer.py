@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import TypeAlias
 
 import grpc
 from google.protobuf import empty_pb2
@@ -14,10 +15,11 @@ from services.release.service import ReleaseOperations
 from shared.identity import current_caller
 from shared.request_limits import enforce_limits
 
-Context = grpc.aio.ServicerContext
+# grpc ships no type information: the servicer context is Any to mypy.
+Context: TypeAlias = grpc.aio.ServicerContext
 
 @enforce_limits(pb.DESCRIPTOR.services_by_name["ReleaseService"])
-class ReleaseServicer(release_pb2_grpc.ReleaseServiceServicer):
+class ReleaseServicer(release_pb2_grpc.ReleaseServiceServicer):  # type: ignore[misc]  # grpc's generated servicer base is untyped (Any)
     def __init__(self, operations: ReleaseOperations) -> None:
         self.ops = operations
 

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from enum import StrEnum
 from typing import IO, Any
 
 from services.release.domain import release_file as rf
 from shared.errors import FailedPrecondition, InvalidArgument
 from shared.task_types import TaskType
+
+# Opens the release file: a context manager of its bytes (a BlobStore's open).
+OpenFile = Callable[[], AbstractContextManager[IO[bytes]]]
 
 CHUNK = 1024 * 1024
 
@@ -166,7 +170,7 @@ def _coco_annotation(annotation: dict[str, Any], ann_id: int,
     return out
 
 
-def coco(open_file: Callable[[], IO[bytes]], label_set: str, sequence: bool) -> Iterator[Piece]:
+def coco(open_file: OpenFile, label_set: str, sequence: bool) -> Iterator[Piece]:
     """COCO instances in one file, `annotations/instances_<label set>.json`."""
     out = _Buffered(f"annotations/instances_{safe_name(label_set)}.json")
     with open_file() as handle:
@@ -235,7 +239,7 @@ def _yolo_line(annotation: dict[str, Any], classes: dict[int, int], width: float
     return f"{index} {cx:.6f} {cy:.6f} {(x1 - x0) / width:.6f} {(y1 - y0) / height:.6f}\n"
 
 
-def yolo(open_file: Callable[[], IO[bytes]], label_set: str, sequence: bool) -> Iterator[Piece]:
+def yolo(open_file: OpenFile, label_set: str, sequence: bool) -> Iterator[Piece]:
     """`classes.txt`, then `labels/<sample>.txt` (`labels/<sample>/<frame>.txt`)."""
     with open_file() as handle:
         stream = rf.events(_lines(handle))
@@ -266,6 +270,6 @@ def _lines(handle: IO[bytes]) -> Iterable[str]:
         yield raw.decode()
 
 
-def release_json(open_file: Callable[[], IO[bytes]], file_name: str) -> Iterator[Piece]:
+def release_json(open_file: OpenFile, file_name: str) -> Iterator[Piece]:
     with open_file() as handle:
         yield from file_chunks(file_name, handle)

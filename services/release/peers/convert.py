@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf import json_format, timestamp_pb2
 
@@ -38,7 +38,8 @@ _LABEL_STATUS_PREFIX = "LABEL_STATUS_"
 def iso(value: timestamp_pb2.Timestamp) -> str | None:
     if not value.seconds and not value.nanos:
         return None
-    return value.ToDatetime().isoformat() + "Z"
+    # protobuf is untyped to mypy (no stubs installed): its results are Any.
+    return cast(str, value.ToDatetime().isoformat()) + "Z"
 
 
 # The dataset header of a release file
@@ -118,7 +119,7 @@ def dataset_info(dataset: dpb.Dataset) -> DatasetInfo:
 
 
 def dataset_role(dataset: dpb.Dataset) -> int:
-    return dataset.caller_role
+    return cast(int, dataset.caller_role)  # a Role enum value
 
 
 def label_set_info(label_set: dpb.LabelSet) -> LabelSetInfo:
@@ -137,7 +138,7 @@ def sample_head(sample: dpb.Sample) -> str:
 
 
 def label_status(value: int) -> str:
-    return common_pb2.LabelStatus.Name(value).removeprefix(_LABEL_STATUS_PREFIX)
+    return cast(str, common_pb2.LabelStatus.Name(value)).removeprefix(_LABEL_STATUS_PREFIX)
 
 
 def label_head(label: lpb.Label) -> str:
@@ -241,7 +242,7 @@ def inline_request(tracks: Sequence[StoredTrack], stamps: Sequence[float | None]
     by_time = settings.get("interpolation_mode") == "timestamp" and None not in stamps
     inline = ipb.InlineTracks(
         tracks=[_track_to_proto(t, dims) for t in tracks], frame_count=len(stamps),
-        timestamps=stamps if by_time else [],  # type: ignore[arg-type]
+        timestamps=stamps if by_time else [],  # by_time: stamps has no None
         options=ipb.InterpolationOptions(
             mode=(common_pb2.INTERPOLATION_MODE_TIMESTAMP if by_time
                   else common_pb2.INTERPOLATION_MODE_FRAME_INDEX),

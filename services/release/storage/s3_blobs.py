@@ -34,7 +34,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import urlsplit
 
 import boto3
@@ -179,7 +179,9 @@ class S3BlobStore:
     # reading
     def _head(self, key: str) -> dict[str, Any] | None:
         try:
-            return self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
+            # boto3 is untyped: head_object returns the response as a dict.
+            return cast(dict[str, Any],
+                        self.client.head_object(Bucket=self.bucket, Key=self.object_key(key)))
         except botocore.exceptions.ClientError as exc:
             if _missing(exc):
                 return None
