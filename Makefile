@@ -42,7 +42,7 @@ run: $(VENV_STAMP)
 
 lint: $(VENV_STAMP) $(NODE_STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy shared
+	$(VENV)/bin/mypy shared services
 	npx --no-install buf lint protos
 	deploy/validate.sh
 	contracts/check.sh

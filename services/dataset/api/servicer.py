@@ -22,7 +22,7 @@ Context: TypeAlias = grpc.aio.ServicerContext
 
 
 @enforce_limits(pb.DESCRIPTOR.services_by_name["DatasetService"])
-class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):  # type: ignore[misc]  # grpc's generated servicer base is untyped (Any)
+class DatasetServicer(dataset_pb2_grpc.DatasetServiceServicer):
     def __init__(self, operations: DatasetOperations) -> None:
         self.ops = operations
 

@@ -19,7 +19,7 @@ Context: TypeAlias = grpc.aio.ServicerContext
 
 
 @enforce_limits(pb.DESCRIPTOR.services_by_name["LabelingService"])
-class LabelingServicer(labeling_pb2_grpc.LabelingServiceServicer):  # type: ignore[misc]  # grpc's generated servicer base is untyped (Any)
+class LabelingServicer(labeling_pb2_grpc.LabelingServiceServicer):
     def __init__(self, operations: LabelingOperations) -> None:
         self.ops = operations
 

@@ -19,7 +19,7 @@ from shared.request_limits import enforce_limits
 Context: TypeAlias = grpc.aio.ServicerContext
 
 @enforce_limits(pb.DESCRIPTOR.services_by_name["ReleaseService"])
-class ReleaseServicer(release_pb2_grpc.ReleaseServiceServicer):  # type: ignore[misc]  # grpc's generated servicer base is untyped (Any)
+class ReleaseServicer(release_pb2_grpc.ReleaseServiceServicer):
     def __init__(self, operations: ReleaseOperations) -> None:
         self.ops = operations
 
