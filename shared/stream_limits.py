@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 
 import grpc
 from prometheus_client import Counter as MetricCounter
 from prometheus_client import Gauge
 
-from shared.call_scope import TOOLING_PREFIXES, OnMessage, ScopeInterceptor
+from shared.call_scope import TOOLING_PREFIXES, ScopeInterceptor
 from shared.errors import ResourceExhausted
 from shared.identity import current_caller
 from shared.limits import MAX_STREAMS, MAX_STREAMS_PER_CALLER, STREAM_RETRY_DELAY_S
@@ -87,18 +87,6 @@ class StreamLimiter:
                 del self._by_caller[caller]  # no entry per caller ever seen
             trim_soon()  # what the stream freed goes back to the system (shared.memory)
 
-    def scope(self, method: str, kind: str,
-              context: grpc.aio.ServicerContext) -> AbstractContextManager[OnMessage]:
-        """A shared.call_scope scope: server streams only, inside authentication."""
-        if kind != "server_stream":
-            return nullcontext()
-        return self._counted(current_caller())
-
-    @contextmanager
-    def _counted(self, caller: str) -> Iterator[OnMessage]:
-        with self.stream(caller):
-            yield None
-
 
 class StreamLimitInterceptor(ScopeInterceptor):
     """Applies a StreamLimiter to every server stream but health and reflection. Must come
@@ -114,5 +102,6 @@ class StreamLimitInterceptor(ScopeInterceptor):
         return bool(handler.unary_stream)
 
     def scope(self, method: str, kind: str,
-              context: grpc.aio.ServicerContext) -> AbstractContextManager[OnMessage]:
-        return self.limiter.scope(method, kind, context)
+              context: grpc.aio.ServicerContext) -> AbstractContextManager[None]:
+        # Only server streams get here (`applies`); the caller is known (inside auth).
+        return self.limiter.stream(current_caller())
